@@ -1,0 +1,1 @@
+//! td-e2e harness library.
