@@ -1,1 +1,13 @@
-//! td-e2e harness library.
+//! td-e2e: an end-to-end sync test harness for td and td-sync.
+//!
+//! Jepsen's nouns as modules: [`engine`] (generator), [`driver`] + `harness` (client),
+//! `faults` (nemesis), [`history`], [`verify`] (checker), [`scenarios`], [`report`],
+//! and [`case`] (the TOML case schema the runner in `tests/e2e.rs` reads).
+
+pub mod case;
+pub mod driver;
+pub mod engine;
+pub mod history;
+pub mod report;
+pub mod scenarios;
+pub mod verify;
