@@ -119,6 +119,7 @@ mod tests {
         assert_eq!(canonical_action("approve"), "update");
         assert_eq!(canonical_action("whatever"), "update");
         assert_eq!(normalize_action("soft_delete"), "soft_delete");
-        assert_eq!(normalize_action("delete"), "soft_delete");
+        assert_eq!(normalize_action("delete"), "delete");
+        assert_eq!(normalize_action("board_unposition"), "soft_delete");
     }
 }
