@@ -13,3 +13,4 @@ pub mod ids;
 pub mod model;
 pub mod schema;
 pub mod time;
+pub mod wire;
