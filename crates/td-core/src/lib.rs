@@ -8,6 +8,7 @@
 //! - `wire`: push/pull request and response types, the error body;
 //! - `apply`: applying pulled events to a client database (merge, cycles, quarantine).
 
+pub mod apply;
 pub mod event;
 pub mod ids;
 pub mod model;

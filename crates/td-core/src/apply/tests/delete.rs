@@ -1,0 +1,199 @@
+//! delete (hard), soft_delete and restore (sync spec §7.5).
+
+use serde_json::json;
+
+use super::*;
+use crate::apply::SkipReason;
+
+fn family(conn: &Connection) {
+    apply(
+        conn,
+        &[
+            create(1, "issues", "td-parent", issue("td-parent", "p")),
+            create(
+                2,
+                "issues",
+                "td-child1",
+                with(issue("td-child1", "c"), "parent_id", json!("td-parent")),
+            ),
+            create(
+                3,
+                "comments",
+                "cm-1",
+                json!({"id":"cm-1","issue_id":"td-parent","session_id":"s","text":"x"}),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn hard_delete_of_an_issue_clears_children_parent_id_and_cascades() {
+    let conn = db();
+    family(&conn);
+    let out = apply(
+        &conn,
+        &[ev(
+            4,
+            BOB,
+            "delete",
+            "issues",
+            "td-parent",
+            json!({}),
+            json!({}),
+        )],
+    );
+    assert_eq!(out.applied, 1);
+    assert_eq!(col(&conn, "issues", "parent_id", "td-child1"), "text:");
+    assert_eq!(count(&conn, "issues"), 1);
+    assert_eq!(count(&conn, "comments"), 0);
+}
+
+#[test]
+fn failed_delete_leaves_no_partial_write() {
+    let conn = db();
+    family(&conn);
+    // issue_reviews.issue_id is a non-cascade FK: deleting the parent violates it.
+    conn.execute(
+        "INSERT INTO issue_reviews(id, issue_id, reviewer_session, decision) VALUES ('rv-1','td-parent','s','approved')",
+        [],
+    )
+    .unwrap();
+    let out = apply(
+        &conn,
+        &[ev(
+            4,
+            BOB,
+            "delete",
+            "issues",
+            "td-parent",
+            json!({}),
+            json!({}),
+        )],
+    );
+    assert_eq!(out.skipped[0].reason, SkipReason::Quarantined);
+    assert_eq!(
+        col(&conn, "issues", "parent_id", "td-child1"),
+        "text:td-parent"
+    );
+}
+
+#[test]
+fn delete_of_a_missing_row_is_a_no_op() {
+    let conn = db();
+    let out = apply(
+        &conn,
+        &[ev(
+            1,
+            BOB,
+            "delete",
+            "issue_dependencies",
+            "dep_x",
+            json!({}),
+            json!({}),
+        )],
+    );
+    assert_eq!((out.applied, out.skipped.len()), (1, 0));
+}
+
+#[test]
+fn soft_delete_stamps_the_event_time_in_utc_whole_seconds() {
+    let conn = db();
+    family(&conn);
+    let before = col(&conn, "issues", "updated_at", "td-parent");
+    let mut e = ev(
+        4,
+        BOB,
+        "soft_delete",
+        "issues",
+        "td-parent",
+        json!({}),
+        json!({}),
+    );
+    e.client_timestamp = "2026-01-02T05:04:05.789+02:00".into();
+    apply(&conn, &[e]);
+    assert_eq!(
+        col(&conn, "issues", "deleted_at", "td-parent"),
+        "text:2026-01-02 03:04:05+00:00"
+    );
+    assert_eq!(
+        col(&conn, "issues", "updated_at", "td-parent"),
+        before,
+        "updated_at untouched"
+    );
+}
+
+#[test]
+fn restore_clears_deleted_at_and_stamps_updated_at() {
+    let conn = db();
+    family(&conn);
+    let mut del = ev(
+        4,
+        BOB,
+        "soft_delete",
+        "issues",
+        "td-parent",
+        json!({}),
+        json!({}),
+    );
+    del.client_timestamp = "2026-01-03T00:00:00Z".into();
+    let mut res = ev(
+        5,
+        BOB,
+        "restore",
+        "issues",
+        "td-parent",
+        json!({}),
+        json!({}),
+    );
+    res.client_timestamp = "2026-01-04T00:00:00Z".into();
+    apply(&conn, &[del, res]);
+    assert_eq!(col(&conn, "issues", "deleted_at", "td-parent"), "null:NULL");
+    assert_eq!(
+        col(&conn, "issues", "updated_at", "td-parent"),
+        "text:2026-01-04 00:00:00+00:00"
+    );
+}
+
+#[test]
+fn soft_delete_of_a_table_without_deleted_at_is_quarantined() {
+    let conn = db();
+    family(&conn);
+    let out = apply(
+        &conn,
+        &[ev(
+            4,
+            BOB,
+            "soft_delete",
+            "comments",
+            "cm-1",
+            json!({}),
+            json!({}),
+        )],
+    );
+    assert_eq!(out.skipped.len(), 1);
+    assert_eq!(out.skipped[0].reason, SkipReason::Quarantined);
+    assert!(
+        out.skipped[0].error.contains("no such column"),
+        "{}",
+        out.skipped[0].error
+    );
+}
+
+#[test]
+fn unparseable_event_time_is_quarantined() {
+    let conn = db();
+    family(&conn);
+    let mut e = ev(
+        4,
+        BOB,
+        "soft_delete",
+        "issues",
+        "td-parent",
+        json!({}),
+        json!({}),
+    );
+    e.client_timestamp = "yesterday".into();
+    let out = apply(&conn, &[e]);
+    assert_eq!(out.skipped[0].reason, SkipReason::Quarantined);
+    assert_eq!(col(&conn, "issues", "deleted_at", "td-parent"), "null:NULL");
+}
