@@ -1,1 +1,34 @@
-fn main() {}
+//! td: a local-first issue tracker on SQLite. Every mutation is recorded in `action_log`
+//! so `td sync` can ship it to a td-sync server.
+
+mod cascade;
+mod cli;
+mod commands;
+mod config;
+mod context;
+mod git;
+mod output;
+mod session;
+mod store;
+mod sync;
+mod tdq;
+mod workflow;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    let parsed = match cli::parse(&argv) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    match commands::dispatch(parsed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.downcast_ref::<output::Silent>().is_none() {
+                eprintln!("ERROR: {}", output::error_text(&e));
+            }
+            ExitCode::from(1)
+        }
+    }
+}

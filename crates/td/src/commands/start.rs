@@ -1,0 +1,185 @@
+//! `td start` / `td unstart`: claim work and release it (§7.2).
+
+use anyhow::{bail, Result};
+
+use super::{tx, Global, Tally};
+use crate::context::Ctx;
+use crate::output;
+use crate::store::issues::{self, Guard, Payload};
+use crate::store::{history, logs, session_state};
+use crate::workflow;
+
+#[derive(Debug, clap::Args)]
+#[command(args_override_self = true)]
+pub struct StartArgs {
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub reason: Option<String>,
+    /// Start even if blocked.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_override_self = true)]
+pub struct UnstartArgs {
+    pub ids: Vec<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub reason: Option<String>,
+    #[arg(long)]
+    pub session: Option<String>,
+    #[arg(long)]
+    pub stale: bool,
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// What happened to one id.
+pub enum Step {
+    Done,
+    Unchanged,
+}
+
+pub fn run_start(g: &Global, a: StartArgs) -> Result<()> {
+    let ctx = g.open(true)?;
+    let mut tally = Tally::default();
+    for id in &a.ids {
+        match start_one(&ctx, id, &a) {
+            Ok(Step::Done) => tally.done += 1,
+            Ok(Step::Unchanged) => tally.unchanged += 1,
+            Err(e) => {
+                output::warn(output::error_text(&e));
+                tally.failed += 1;
+            }
+        }
+    }
+    if a.ids.len() == 1 && tally.done == 1 {
+        session_state::set_focus(&ctx, &td_core::ids::normalize_issue_id(&a.ids[0]))?;
+    }
+    if a.ids.len() > 1 {
+        println!(
+            "\nStarted {}, skipped {}",
+            tally.done,
+            tally.unchanged + tally.failed
+        );
+    }
+    tally.finish()
+}
+
+fn start_one(ctx: &Ctx, id: &str, a: &StartArgs) -> Result<Step> {
+    let t = tx(ctx)?;
+    let Some(mut issue) = issues::get(&ctx.conn, id)? else {
+        bail!("issue not found: {id}");
+    };
+    let id = issue.id.clone();
+    if issue.status == "in_progress" {
+        if issue.implementer_session == ctx.me() {
+            output::warn(format!("already started {id}"));
+            return Ok(Step::Unchanged);
+        }
+        if issue.implementer_session.is_empty() {
+            bail!("cannot start {id}: already in_progress with no recorded implementer");
+        }
+        bail!(
+            "cannot start {id}: already in_progress under session {}",
+            issue.implementer_session
+        );
+    }
+    if !workflow::can_transition(&issue.status, "in_progress") {
+        bail!(
+            "cannot start {id}: invalid transition from {}",
+            issue.status
+        );
+    }
+    if issue.status == "blocked" && !a.force {
+        bail!("cannot start blocked issue: {id} (use --force to override)");
+    }
+    let loaded_at = issue.updated_at.clone();
+    issue.status = "in_progress".into();
+    issue.implementer_session = ctx.me().into();
+    issues::write_logged(
+        &ctx.conn,
+        ctx.me(),
+        issue,
+        "start",
+        Guard::UpdatedAt(loaded_at),
+        Payload::Plain,
+    )?;
+    history::add(&ctx.conn, &id, ctx.me(), "started")?;
+    let msg = a
+        .reason
+        .clone()
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "Started work".into());
+    let ws = session_state::active_work_session(ctx)?.unwrap_or_default();
+    logs::add(&ctx.conn, ctx.me(), &id, &msg, "progress", &ws)?;
+    t.commit()?;
+    println!("STARTED {id} (session: {})", ctx.me());
+    Ok(Step::Done)
+}
+
+pub fn run_unstart(g: &Global, a: UnstartArgs) -> Result<()> {
+    let ctx = g.open(true)?;
+    let ids = if a.ids.is_empty() {
+        session_state::focused(&ctx)?.into_iter().collect()
+    } else {
+        a.ids.clone()
+    };
+    if ids.is_empty() {
+        bail!("no issue specified and no focused issue");
+    }
+    let mut tally = Tally::default();
+    for id in &ids {
+        match unstart_one(&ctx, id, a.reason.as_deref()) {
+            Ok(Step::Done) => tally.done += 1,
+            Ok(Step::Unchanged) => tally.unchanged += 1,
+            Err(e) => {
+                output::warn(output::error_text(&e));
+                tally.failed += 1;
+            }
+        }
+    }
+    if ids.len() > 1 {
+        println!(
+            "\nUnstarted {}, unchanged {}, failed {}",
+            tally.done, tally.unchanged, tally.failed
+        );
+    }
+    tally.finish()
+}
+
+fn unstart_one(ctx: &Ctx, id: &str, reason: Option<&str>) -> Result<Step> {
+    let t = tx(ctx)?;
+    let Some(mut issue) = issues::get(&ctx.conn, id)? else {
+        bail!("issue not found: {id}");
+    };
+    let id = issue.id.clone();
+    if issue.status == "open" && issue.implementer_session.is_empty() {
+        output::warn(format!("already unstarted {id}"));
+        return Ok(Step::Unchanged);
+    }
+    if issue.status != "open" && issue.status != "in_progress" {
+        bail!("issue not in_progress: {id} (status: {})", issue.status);
+    }
+    let from = issue.status.clone();
+    issue.status = "open".into();
+    issue.implementer_session.clear();
+    issues::write_logged(
+        &ctx.conn,
+        ctx.me(),
+        issue,
+        "reopen",
+        Guard::Status(from),
+        Payload::Plain,
+    )?;
+    history::add(&ctx.conn, &id, ctx.me(), "unstarted")?;
+    let msg = reason
+        .filter(|r| !r.is_empty())
+        .unwrap_or("Reverted to open");
+    logs::add(&ctx.conn, ctx.me(), &id, msg, "progress", "")?;
+    session_state::clear_focus_if(ctx, &id)?;
+    t.commit()?;
+    println!("UNSTARTED {id} → open");
+    Ok(Step::Done)
+}

@@ -1,0 +1,1 @@
+//! TDQ query parser (in progress).
