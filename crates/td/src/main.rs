@@ -12,6 +12,7 @@ mod session;
 mod store;
 mod sync;
 mod tdq;
+mod user_config;
 mod workflow;
 
 use std::process::ExitCode;
