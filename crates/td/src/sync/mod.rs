@@ -10,10 +10,6 @@
 //!
 //! Apply itself lives in `td_core::apply`.
 
-// Until `td sync` / `td auth` / `td sync-project` call into this module (wired by the
-// owner of main.rs and commands/), most items are unused in the binary.
-#![allow(dead_code, unused_imports)]
-
 mod backfill;
 mod error;
 mod events;
@@ -28,13 +24,12 @@ mod transport;
 #[cfg(test)]
 mod tests;
 
-pub use backfill::backfill;
+// What the commands use; the rest (reports, Line, SyncTransport, the event mapping) is
+// reached through these functions' signatures.
 pub use error::SyncError;
-pub use events::{pending_events, row_to_event, PendingEvent};
 pub use http::{SyncClient, DEFAULT_TIMEOUT};
-pub use login::{pkce_pair, PkcePair};
-pub use pull::{pull, PullReport};
-pub use push::{push, PushReport};
-pub use report::{print_all, Line};
+pub use login::pkce_pair;
+pub use pull::pull;
+pub use push::push;
+pub use report::print_all;
 pub use state::{load_state, SyncState};
-pub use transport::SyncTransport;

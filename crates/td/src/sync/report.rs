@@ -11,8 +11,8 @@ impl Line {
     /// Prints the line on its stream.
     pub fn print(&self) {
         match self {
-            Line::Stdout(s) => println!("{s}"),
-            Line::Stderr(s) => eprintln!("{s}"),
+            Line::Stdout(_) => println!("{}", self.text()),
+            Line::Stderr(_) => eprintln!("{}", self.text()),
         }
     }
 

@@ -11,7 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use rusqlite::{params, Connection};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use td_core::wire::{
     Ack, PullEvent, PullParams, PullResponse, PushRequest, PushResponse, Rejection,
 };
@@ -161,11 +161,11 @@ impl Client {
         }
     }
 
-    pub fn push(&mut self, server: &FakeServer) -> Result<super::PushReport, SyncError> {
+    pub fn push(&mut self, server: &FakeServer) -> Result<super::push::PushReport, SyncError> {
         super::push(&mut self.conn, server, &self.device, &self.session, PROJECT)
     }
 
-    pub fn pull(&mut self, server: &FakeServer) -> Result<super::PullReport, SyncError> {
+    pub fn pull(&mut self, server: &FakeServer) -> Result<super::pull::PullReport, SyncError> {
         let state = self.state();
         super::pull(&mut self.conn, server, &self.device, &state)
     }
@@ -260,13 +260,4 @@ fn link(conn: &Connection) {
         [PROJECT],
     )
     .unwrap();
-}
-
-/// A JSON object literal as a map.
-pub(super) fn obj(v: Value) -> Map<String, Value> {
-    v.as_object().cloned().unwrap()
-}
-
-pub(super) fn empty() -> Value {
-    json!({})
 }

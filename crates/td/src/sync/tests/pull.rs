@@ -4,7 +4,7 @@ use serde_json::json;
 use td_core::wire::PullEvent;
 
 use super::*;
-use crate::sync::Line;
+use crate::sync::report::Line;
 
 /// Appends events straight to the server log, as another device's push would.
 fn remote(server: &FakeServer, events: Vec<(&str, &str, &str, Value)>) {

@@ -1,7 +1,7 @@
 //! Push (sync spec §5.4, §8.1).
 
 use super::*;
-use crate::sync::Line;
+use crate::sync::report::Line;
 
 fn pending(c: &Client) -> i64 {
     c.scalar("SELECT COUNT(*) FROM action_log WHERE synced_at IS NULL AND undone = 0")
