@@ -1,12 +1,329 @@
-//! `td undo`: placeholder until the undo commands land.
-use anyhow::{bail, Result};
+//! `td undo`: reverts the newest undoable action of the current session (§9.2) by
+//! writing a compensating action (a normal new action_log row, so a second undo undoes
+//! the undo) and marking the original row `undone=1`, all in one transaction.
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use rusqlite::{params, OptionalExtension};
+use serde_json::Value;
+use td_core::model::Issue;
+
+use super::{tx, Global};
+use crate::context::Ctx;
+use crate::output;
+use crate::store::action_log::{self, Entry};
+use crate::store::boards::{self, Board};
+use crate::store::files::{self, FileLink};
+use crate::store::issues::{self, Guard, Payload};
+use crate::store::{self, deps, reviews};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
+    /// List this session's recent actions instead of undoing one.
+    #[arg(long)]
+    pub list: bool,
 }
 
-pub fn run(_g: &super::Global, _a: Args) -> Result<()> {
-    bail!("td undo is not implemented yet")
+/// Entity types undo never picks (their rows are side effects of other actions).
+const SKIPPED: &str = "('logs', 'comments', 'work_sessions', 'issue_review', 'issue_reviews')";
+
+/// Issue actions undone by writing previous_data back.
+const SNAPSHOT_ACTIONS: &[&str] = &[
+    "update",
+    "start",
+    "review",
+    "approve",
+    "reject",
+    "block",
+    "unblock",
+    "close",
+    "reopen",
+    "review_approve",
+    "review_changes_requested",
+    "close_after_review",
+];
+
+/// One action_log row.
+#[derive(Debug)]
+struct Action {
+    id: String,
+    action_type: String,
+    entity_type: String,
+    entity_id: String,
+    previous: String,
+    new: String,
+}
+
+pub fn run(g: &Global, a: Args) -> Result<()> {
+    if a.list {
+        return list(&g.open(false)?);
+    }
+    let ctx = g.open(true)?;
+    let t = tx(&ctx)?;
+    let Some(act) = newest(&ctx)? else {
+        println!("No actions to undo in current session ({})", ctx.me());
+        return Ok(());
+    };
+    compensate(&ctx, &act).map_err(|e| anyhow!("failed to undo: {}", output::error_text(&e)))?;
+    ctx.conn
+        .execute("UPDATE action_log SET undone = 1 WHERE id = ?1", [&act.id])
+        .context("mark action undone")?;
+    t.commit()?;
+    println!(
+        "UNDONE: {} {} {}",
+        act.action_type, act.entity_type, act.entity_id
+    );
+    Ok(())
+}
+
+/// The session's newest undoable row (timestamp text order; rowid breaks ties).
+fn newest(ctx: &Ctx) -> Result<Option<Action>> {
+    let sql = format!(
+        "SELECT id, action_type, entity_type, entity_id, previous_data, new_data FROM action_log \
+         WHERE session_id = ?1 AND undone = 0 AND entity_type NOT IN {SKIPPED} \
+         ORDER BY timestamp DESC, rowid DESC LIMIT 1"
+    );
+    let text = |r: &rusqlite::Row, i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default);
+    Ok(ctx
+        .conn
+        .query_row(&sql, params![ctx.me()], |r| {
+            Ok(Action {
+                id: r.get(0)?,
+                action_type: r.get(1)?,
+                entity_type: r.get(2)?,
+                entity_id: r.get(3)?,
+                previous: text(r, 4)?,
+                new: text(r, 5)?,
+            })
+        })
+        .optional()?)
+}
+
+fn compensate(ctx: &Ctx, act: &Action) -> Result<()> {
+    match act.entity_type.as_str() {
+        "issue" => undo_issue(ctx, act),
+        "issue_dependencies" => undo_dependency(ctx, act),
+        "issue_files" => undo_file(ctx, act),
+        "board_issue_positions" => undo_position(ctx, act),
+        "board" => undo_board(ctx, act),
+        "handoff" => undo_handoff(ctx, act),
+        other => bail!("unknown entity type: {other}"),
+    }
+}
+
+fn json(text: &str, what: &str) -> Result<Value> {
+    serde_json::from_str(text).with_context(|| format!("parse {what}"))
+}
+
+/// previous_data, or new_data when previous is empty (payloads of older rows).
+fn prev_or_new(act: &Action) -> Result<Value> {
+    if act.previous.trim().is_empty() {
+        json(&act.new, "new_data")
+    } else {
+        json(&act.previous, "previous_data")
+    }
+}
+
+fn field<'a>(v: &'a Value, key: &str) -> Result<&'a str> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| anyhow!("payload has no {key}"))
+}
+
+// ---- issue ----
+
+fn undo_issue(ctx: &Ctx, act: &Action) -> Result<()> {
+    let (conn, me, id) = (&ctx.conn, ctx.me(), act.entity_id.as_str());
+    match act.action_type.as_str() {
+        "create" | "restore" => issues::soft_delete(conn, me, id).map(drop),
+        "delete" => issues::restore(conn, me, id).map(drop),
+        a if SNAPSHOT_ACTIONS.contains(&a) => restore_snapshot(ctx, act),
+        other => bail!("unknown action type: {other}"),
+    }
+}
+
+/// Writes previous_data back (unguarded); an approval wrapper also loses its review.
+fn restore_snapshot(ctx: &Ctx, act: &Action) -> Result<()> {
+    let prev = Issue::from_json(&json(&act.previous, "previous_data")?)
+        .filter(|i| !i.id.is_empty())
+        .ok_or_else(|| anyhow!("previous_data is not an issue"))?;
+    let new: Value = serde_json::from_str(&act.new).unwrap_or(Value::Null);
+    if let Some(created) = new.get("created_review_id").and_then(Value::as_str) {
+        reviews::delete(&ctx.conn, ctx.me(), created)?;
+    }
+    if let Some(prior) = new.get("prior_active_review_id").and_then(Value::as_str) {
+        reviews::unsupersede(&ctx.conn, ctx.me(), prior)?;
+    }
+    issues::write_logged(
+        &ctx.conn,
+        ctx.me(),
+        prev,
+        "update",
+        Guard::None,
+        Payload::Plain,
+    )?;
+    Ok(())
+}
+
+// ---- links ----
+
+fn undo_dependency(ctx: &Ctx, act: &Action) -> Result<()> {
+    let (conn, me) = (&ctx.conn, ctx.me());
+    let issue = match act.action_type.as_str() {
+        "add_dependency" => {
+            let v = json(&act.new, "new_data")?;
+            let (a, b) = (field(&v, "issue_id")?, field(&v, "depends_on_id")?);
+            if !deps::remove(conn, me, a, b)? {
+                bail!("{a} no longer depends on {b}");
+            }
+            a.to_string()
+        }
+        // The original reads new_data here, which is '' for removals; previous_data
+        // holds the removed row.
+        "remove_dependency" => {
+            let v = prev_or_new(act)?;
+            let (a, b) = (field(&v, "issue_id")?, field(&v, "depends_on_id")?);
+            if deps::add(conn, me, a, b)? == deps::Added::WouldCycle {
+                bail!("cannot add dependency: would create circular dependency");
+            }
+            a.to_string()
+        }
+        other => bail!("unknown action type: {other}"),
+    };
+    store::invalidate_approval(conn, me, &issue)
+}
+
+fn undo_file(ctx: &Ctx, act: &Action) -> Result<()> {
+    let (conn, me) = (&ctx.conn, ctx.me());
+    let issue = match act.action_type.as_str() {
+        "link_file" => {
+            let v = json(&act.new, "new_data")?;
+            let (issue, path) = (field(&v, "issue_id")?, field(&v, "file_path")?);
+            if !files::unlink(conn, me, issue, path)? {
+                bail!("{path} is no longer linked to {issue}");
+            }
+            issue.to_string()
+        }
+        // Re-link from previous_data (the original reads the empty new_data and fails).
+        "unlink_file" => {
+            let link = FileLink::from_json(&prev_or_new(act)?)
+                .ok_or_else(|| anyhow!("payload is not a file link"))?;
+            files::link(conn, me, &link)?.issue_id
+        }
+        other => bail!("unknown action type: {other}"),
+    };
+    store::invalidate_approval(conn, me, &issue)
+}
+
+fn undo_position(ctx: &Ctx, act: &Action) -> Result<()> {
+    let (conn, me) = (&ctx.conn, ctx.me());
+    match act.action_type.as_str() {
+        "board_set_position" => {
+            let v = json(&act.new, "new_data")?;
+            boards::unposition(conn, me, field(&v, "board_id")?, field(&v, "issue_id")?)
+        }
+        "board_unposition" => {
+            let v = prev_or_new(act)?;
+            let board = field(&v, "board_id")?;
+            if boards::get(conn, board)?.is_none() {
+                bail!("board not found: {board}");
+            }
+            let position = v
+                .get("position")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| anyhow!("payload has no position"))?;
+            boards::set_position(conn, me, board, field(&v, "issue_id")?, position)
+        }
+        other => bail!("unknown action type: {other}"),
+    }
+}
+
+// ---- boards and handoffs ----
+
+fn undo_board(ctx: &Ctx, act: &Action) -> Result<()> {
+    let (conn, me, id) = (&ctx.conn, ctx.me(), act.entity_id.as_str());
+    let snapshot = || {
+        Board::from_json(&json(&act.previous, "previous_data")?)
+            .ok_or_else(|| anyhow!("previous_data is not a board"))
+    };
+    match act.action_type.as_str() {
+        "board_create" => {
+            let b = boards::get(conn, id)?.ok_or_else(|| anyhow!("board not found: {id}"))?;
+            boards::delete(conn, me, &b)
+        }
+        // Logged as board_create rather than the original's `restore`: boards have no
+        // deleted_at, so a `restore` event could not be applied by other clients.
+        "board_delete" => {
+            let b = snapshot()?;
+            if boards::get(conn, &b.id)?.is_some() {
+                bail!("board {} already exists", b.id);
+            }
+            boards::reinsert(conn, me, &b, "board_create")
+        }
+        "board_update" => {
+            let old = snapshot()?;
+            let current = boards::get(conn, id)?.ok_or_else(|| anyhow!("board not found: {id}"))?;
+            boards::update(conn, me, &current, &old).map(drop)
+        }
+        other => bail!("unknown action type: {other}"),
+    }
+}
+
+fn undo_handoff(ctx: &Ctx, act: &Action) -> Result<()> {
+    let n = ctx
+        .conn
+        .execute("DELETE FROM handoffs WHERE id = ?1", [&act.entity_id])
+        .context("delete handoff")?;
+    if n == 0 {
+        bail!("handoff not found: {}", act.entity_id);
+    }
+    action_log::record(
+        &ctx.conn,
+        ctx.me(),
+        Entry {
+            action_type: "delete",
+            entity_type: "handoff",
+            entity_id: &act.entity_id,
+            previous: act.new.clone(),
+            new: String::new(),
+        },
+    )?;
+    Ok(())
+}
+
+// ---- --list ----
+
+fn list(ctx: &Ctx) -> Result<()> {
+    let sql = format!(
+        "SELECT timestamp, action_type, entity_type, entity_id, undone, entity_type IN {SKIPPED} \
+         FROM action_log WHERE session_id = ?1 ORDER BY timestamp DESC, rowid DESC LIMIT 20"
+    );
+    let mut stmt = ctx.conn.prepare(&sql)?;
+    let rows = stmt.query_map([ctx.me()], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, i64>(4)? != 0,
+            r.get::<_, bool>(5)?,
+        ))
+    })?;
+    let rows: Vec<_> = rows.collect::<rusqlite::Result<_>>()?;
+    if rows.is_empty() {
+        println!("No actions in current session ({})", ctx.me());
+        return Ok(());
+    }
+    println!("Recent actions (session {}), newest first:", ctx.me());
+    for (ts, action, entity, id, undone, skipped) in rows {
+        let note = if undone {
+            "  [undone]"
+        } else if skipped {
+            "  [not undoable]"
+        } else {
+            ""
+        };
+        println!("  {ts}  {action} {entity} {id}{note}");
+    }
+    Ok(())
 }

@@ -2,13 +2,16 @@
 //! action_log rows, inside the caller's transaction.
 
 pub mod action_log;
+pub mod boards;
 pub mod deps;
 pub mod entities;
+pub mod files;
 pub mod history;
 pub mod issues;
 pub mod logs;
 pub mod reviews;
 pub mod session_state;
+pub mod work_sessions;
 
 /// JSON text of a payload for an action_log column.
 pub fn json_text(v: &serde_json::Value) -> String {
