@@ -142,3 +142,121 @@ impl SyncTransport for SyncClient {
         self.send::<(), _>("GET", &path, None, "pull")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+    use std::sync::mpsc;
+
+    use td_core::wire::PushEvent;
+
+    use super::*;
+
+    /// Serves one canned response on a fresh port; the request's head and body come back
+    /// on the channel.
+    fn serve_once(status: &str, body: &str) -> (String, mpsc::Receiver<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let response = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut request = String::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                request.push_str(&line);
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            request.push_str(&String::from_utf8_lossy(&body));
+            reader.get_mut().write_all(response.as_bytes()).unwrap();
+            tx.send(request).unwrap();
+        });
+        (url, rx)
+    }
+
+    fn received(rx: &mpsc::Receiver<String>) -> String {
+        rx.recv_timeout(Duration::from_secs(10)).unwrap()
+    }
+
+    #[test]
+    fn error_status_keeps_the_raw_body() {
+        let body = r#"{"error":{"code":"rate_limited","message":"rate limit exceeded"}}"#;
+        let (url, rx) = serve_once("429 Too Many Requests", body);
+        let client = SyncClient::new(&url, Some("td_key"), DEFAULT_TIMEOUT);
+        let params = PullParams {
+            after_server_seq: 7,
+            limit: Some(1000),
+            exclude_client: None,
+        };
+        let err = client.pull("p_1", &params).unwrap_err();
+        assert_eq!(err.to_string(), format!("HTTP 429: {body}"));
+        assert_eq!(err.status(), Some(429));
+        let request = received(&rx);
+        assert!(
+            request.starts_with("GET /v1/projects/p_1/sync/pull?after_server_seq=7&limit=1000 "),
+            "{request}"
+        );
+        assert!(
+            request.contains("Authorization: Bearer td_key\r\n"),
+            "{request}"
+        );
+    }
+
+    #[test]
+    fn push_sends_json_and_decodes_the_answer() {
+        let (url, rx) = serve_once(
+            "200 OK",
+            r#"{"accepted":1,"acks":[{"client_action_id":3,"server_seq":9}]}"#,
+        );
+        let client = SyncClient::new(&url, Some("k"), DEFAULT_TIMEOUT);
+        let request = PushRequest {
+            device_id: "d".into(),
+            session_id: "s".into(),
+            events: vec![PushEvent {
+                client_action_id: 3,
+                ..PushEvent::default()
+            }],
+        };
+        let resp = client.push("p_1", &request).unwrap();
+        assert_eq!(resp.acks()[0].server_seq, 9);
+        let sent = received(&rx);
+        assert!(
+            sent.starts_with("POST /v1/projects/p_1/sync/push "),
+            "{sent}"
+        );
+        let body = &sent[sent.find("\r\n\r\n").unwrap() + 4..];
+        let decoded: PushRequest = serde_json::from_str(body).unwrap();
+        assert_eq!(decoded, request);
+    }
+
+    #[test]
+    fn unreachable_server_is_a_transport_error() {
+        // Bind then drop: nothing listens on the port any more.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let client = SyncClient::new(&format!("http://127.0.0.1:{port}"), None, DEFAULT_TIMEOUT);
+        let err = client.list_projects().unwrap_err();
+        assert!(err.to_string().starts_with("http request: "), "{err}");
+        assert_eq!(err.status(), None);
+    }
+}
