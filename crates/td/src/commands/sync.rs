@@ -58,10 +58,9 @@ pub fn run(g: &Global, a: Args) -> Result<()> {
     Ok(())
 }
 
+/// `ERROR: push: HTTP 401: {…}` etc. The raw status and body stay in the line (the
+/// original shows exactly this against the nested error body), so `429` is visible.
 fn fail(e: &engine::SyncError, phase: &str) -> Result<()> {
-    if e.status() == Some(401) {
-        output::error("unauthorized - re-login may be needed");
-    }
     output::error(e.report(phase));
     output::silent()
 }
