@@ -110,13 +110,22 @@ pub fn run_unlink(g: &Global, a: UnlinkArgs) -> Result<()> {
     Ok(())
 }
 
+/// `*` stops at `/`, like a shell glob over paths.
+const PATH_MATCH: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
+
 /// A stored path matches a pattern given as is or made root-relative, literally or as glob.
 fn path_matches(stored: &str, pattern: &str, ctx: &Ctx, cwd: &Path) -> bool {
     let rel = relative_to_root(&ctx.base_dir, cwd, Path::new(pattern));
     [Some(pattern.to_string()), rel]
         .into_iter()
         .flatten()
-        .any(|p| p == stored || glob::Pattern::new(&p).is_ok_and(|g| g.matches(stored)))
+        .any(|p| {
+            p == stored || glob::Pattern::new(&p).is_ok_and(|g| g.matches_with(stored, PATH_MATCH))
+        })
 }
 
 /// Files named by the patterns: glob matches, else the literal path; directories expanded.

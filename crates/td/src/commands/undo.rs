@@ -270,6 +270,9 @@ fn undo_board(ctx: &Ctx, act: &Action) -> Result<()> {
 }
 
 fn undo_handoff(ctx: &Ctx, act: &Action) -> Result<()> {
+    if act.action_type == "delete" {
+        return reinsert_handoff(ctx, act);
+    }
     let n = ctx
         .conn
         .execute("DELETE FROM handoffs WHERE id = ?1", [&act.entity_id])
@@ -286,6 +289,51 @@ fn undo_handoff(ctx: &Ctx, act: &Action) -> Result<()> {
             entity_id: &act.entity_id,
             previous: act.new.clone(),
             new: String::new(),
+        },
+    )?;
+    Ok(())
+}
+
+/// Undo of an undone handoff: the deleted row comes back from previous_data (which holds
+/// the handoff's original payload), logged like a new handoff.
+fn reinsert_handoff(ctx: &Ctx, act: &Action) -> Result<()> {
+    let v = json(&act.previous, "previous_data")?;
+    let list = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("null")
+            .to_string()
+    };
+    let stamp = v
+        .get("timestamp")
+        .and_then(Value::as_str)
+        .and_then(td_core::time::parse_any)
+        .map_or_else(td_core::time::db_now, |t| td_core::time::db_format(&t));
+    ctx.conn
+        .execute(
+            "INSERT INTO handoffs (id, issue_id, session_id, done, remaining, decisions, uncertain, timestamp) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                act.entity_id,
+                field(&v, "issue_id")?,
+                field(&v, "session_id")?,
+                list("done"),
+                list("remaining"),
+                list("decisions"),
+                list("uncertain"),
+                stamp
+            ],
+        )
+        .context("re-insert handoff")?;
+    action_log::record(
+        &ctx.conn,
+        ctx.me(),
+        Entry {
+            action_type: "handoff",
+            entity_type: "handoff",
+            entity_id: &act.entity_id,
+            previous: String::new(),
+            new: act.previous.clone(),
         },
     )?;
     Ok(())
