@@ -58,7 +58,9 @@ fn shorthand_and_depends_on_flag_add_several_with_a_summary() {
     let c = env.create("second prerequisite piece");
     let d = env.create("third prerequisite piece");
     let out = env.ok(&["dep", &a, &b]);
-    assert!(out.stdout.starts_with(&format!("ADDED: {a} depends on {b}\n")));
+    assert!(out
+        .stdout
+        .starts_with(&format!("ADDED: {a} depends on {b}\n")));
     assert!(!out.stdout.contains("Added"), "single dep has no summary");
     let out = env.ok(&["dep", "add", &a, "--depends-on", &format!("{c}, {d}")]);
     assert!(out.stdout.ends_with("\nAdded 2 dependencies\n"), "{out:?}");
@@ -85,7 +87,10 @@ fn cycles_duplicates_and_missing_issues_are_reported_but_exit_zero() {
     let out = env.ok(&["dep", "add", &a, &b]);
     assert_eq!(out.stderr, format!("Warning: {a} already depends on {b}\n"));
     let out = env.ok(&["dep", "add", &a, "td-zzzzzz", &c]);
-    assert!(out.stderr.contains("ERROR: issue not found: td-zzzzzz"), "{out:?}");
+    assert!(
+        out.stderr.contains("ERROR: issue not found: td-zzzzzz"),
+        "{out:?}"
+    );
     assert!(out.stdout.contains(&format!("ADDED: {a} depends on {c}")));
     assert!(out.stdout.ends_with("\nAdded 1 dependencies\n"), "{out:?}");
     assert_eq!(
@@ -103,7 +108,10 @@ fn rm_deletes_with_previous_data_and_is_a_quiet_no_op_when_absent() {
     env.ok(&["dep", "add", &a, &b]);
     let mark = env.mark();
     let out = env.ok(&["dep", "rm", &a, &b]);
-    assert_eq!(out.stdout, format!("REMOVED: {a} no longer depends on {b}\n"));
+    assert_eq!(
+        out.stdout,
+        format!("REMOVED: {a} no longer depends on {b}\n")
+    );
     assert_eq!(dep_rows(&env), 0);
     let acts = env.actions_since(mark);
     assert_eq!(acts.len(), 1);
@@ -118,9 +126,15 @@ fn rm_deletes_with_previous_data_and_is_a_quiet_no_op_when_absent() {
 
     let mark = env.mark();
     let out = env.ok(&["dep", "remove", &a, &b]);
-    assert_eq!(out.stdout, format!("REMOVED: {a} no longer depends on {b}\n"));
+    assert_eq!(
+        out.stdout,
+        format!("REMOVED: {a} no longer depends on {b}\n")
+    );
     assert_eq!(env.mark(), mark, "nothing removed, nothing logged");
-    env.fails(&["dep", "rm", &a, "td-0000ff"], "ERROR: issue not found: td-0000ff");
+    env.fails(
+        &["dep", "rm", &a, "td-0000ff"],
+        "ERROR: issue not found: td-0000ff",
+    );
     env.fails(&["dep", "rm", "td-0000ff", &a], "issue not found");
 }
 

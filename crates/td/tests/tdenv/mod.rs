@@ -88,7 +88,10 @@ impl Env {
     pub fn fails(&self, args: &[&str], text: &str) -> Out {
         let out = self.td(args);
         assert_eq!(out.code, 1, "td {args:?} should fail: {out:?}");
-        assert!(out.all().contains(text), "td {args:?}: want {text:?} in {out:?}");
+        assert!(
+            out.all().contains(text),
+            "td {args:?}: want {text:?} in {out:?}"
+        );
         out
     }
 
