@@ -18,6 +18,12 @@ mod workflow;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Like any Unix filter: a closed stdout (`td list | head`) ends the process quietly
+    // instead of panicking on the write.
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let argv: Vec<String> = std::env::args().collect();
     let parsed = match cli::parse(&argv) {
         Ok(p) => p,
