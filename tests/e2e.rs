@@ -1,1 +1,118 @@
-fn main() {}
+//! The e2e runner: discovers `cases/**/*.toml`, runs each case in its own world on a rayon
+//! pool of `--test-threads` workers, and lets libtest-mimic (its own threads at 1) print
+//! each stored result as it arrives. Writes JUnit XML and per-case reports.
+
+use std::process::ExitCode;
+use std::sync::{Arc, Condvar, Mutex};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use td_e2e::run::{self, CaseEntry, CaseOutcome, Suite};
+
+/// One case's result, filled by a pool worker and awaited by its trial.
+#[derive(Default)]
+struct Slot {
+    outcome: Mutex<Option<CaseOutcome>>,
+    ready: Condvar,
+}
+
+impl Slot {
+    fn put(&self, o: CaseOutcome) {
+        *self.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(o);
+        self.ready.notify_all();
+    }
+
+    fn wait(&self) -> CaseOutcome {
+        let mut g = self.outcome.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(o) = g.as_ref() {
+                return o.clone();
+            }
+            g = self.ready.wait(g).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+fn verdict(o: &CaseOutcome) -> Result<(), Failed> {
+    if o.passed() {
+        Ok(())
+    } else {
+        Err(Failed::from(o.failure_text()))
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Arguments::from_args();
+    let suite = match Suite::discover() {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("e2e: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let slots: Arc<Vec<Slot>> = Arc::new(suite.entries.iter().map(|_| Slot::default()).collect());
+    let trials: Vec<Trial> = suite
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| trial(i, e, &slots))
+        .collect();
+    let selected: Vec<usize> = trials
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !args.is_ignored(t) && !args.is_filtered_out(t))
+        .map(|(i, _)| i)
+        .collect();
+    // Ignored cases that pass the filter: reported as skipped in the JUnit file.
+    let skipped: Vec<usize> = trials
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| args.is_ignored(t) && !args.is_filtered_out(t))
+        .map(|(i, _)| i)
+        .collect();
+    if !args.list {
+        schedule(&suite, &slots, &selected, args.test_threads);
+    }
+    let mut printer_args = args.clone();
+    printer_args.test_threads = Some(1);
+    let conclusion = libtest_mimic::run(&printer_args, trials);
+    if !args.list {
+        let outcomes: Vec<CaseOutcome> = selected.iter().map(|&i| slots[i].wait()).collect();
+        let skipped: Vec<&CaseEntry> = skipped.iter().map(|&i| &suite.entries[i]).collect();
+        if let Err(e) = run::write_reports(&suite, &outcomes, &skipped) {
+            eprintln!("e2e: writing reports: {e}");
+            return ExitCode::from(1);
+        }
+    }
+    conclusion.exit_code()
+}
+
+fn trial(i: usize, e: &CaseEntry, slots: &Arc<Vec<Slot>>) -> Trial {
+    let slots = Arc::clone(slots);
+    Trial::test(e.name.clone(), move || verdict(&slots[i].wait())).with_ignored_flag(e.ignored)
+}
+
+/// Runs the selected cases on a rayon pool in the background; each result lands in its slot.
+fn schedule(
+    suite: &Arc<Suite>,
+    slots: &Arc<Vec<Slot>>,
+    selected: &[usize],
+    threads: Option<usize>,
+) {
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let (suite, slots, selected) = (Arc::clone(suite), Arc::clone(slots), selected.to_vec());
+    std::thread::spawn(move || {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .thread_name(|i| format!("e2e-world-{i}"))
+            .build()
+            .expect("rayon pool");
+        pool.install(|| {
+            use rayon::prelude::*;
+            selected.par_iter().for_each(|&i| {
+                let outcome = run::execute(&suite, &suite.entries[i]);
+                slots[i].put(outcome);
+            });
+        });
+    });
+}

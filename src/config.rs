@@ -1,0 +1,204 @@
+//! `harness.toml`: where the system under test comes from and how a world is set up.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Errors reading `harness.toml`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+/// Where td and td-sync come from.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SutSource {
+    /// Build both from this workspace once per run.
+    Workspace,
+    /// Use prebuilt binaries.
+    Paths,
+}
+
+/// `[sut]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SutConfig {
+    /// `workspace` or `paths`.
+    pub source: SutSource,
+    /// Cargo profile for `workspace` builds (`dev` or `release`).
+    #[serde(default = "default_profile")]
+    pub profile: String,
+    /// td binary for `paths`.
+    pub td: Option<PathBuf>,
+    /// td-sync binary for `paths`.
+    pub td_sync: Option<PathBuf>,
+}
+
+/// `[world]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldConfig {
+    /// Actor names in order.
+    pub actors: Vec<String>,
+    /// Per-process timeout, e.g. `"60s"`.
+    pub command_timeout: String,
+    /// Server health budget after a (re)start.
+    pub health_timeout: String,
+    /// Rounds of `td sync` in `sync_all`.
+    pub sync_rounds: usize,
+    /// Keep a failed case's world on disk.
+    pub keep_failed: bool,
+}
+
+/// `[reports]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsConfig {
+    /// Report directory, relative to the workspace root.
+    pub dir: PathBuf,
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HarnessConfig {
+    pub sut: SutConfig,
+    pub world: WorldConfig,
+    #[serde(default)]
+    pub server_env: BTreeMap<String, String>,
+    pub reports: ReportsConfig,
+    /// Directory the file was read from (relative paths resolve against it).
+    #[serde(skip)]
+    pub root: PathBuf,
+}
+
+fn default_profile() -> String {
+    "dev".into()
+}
+
+/// Parses `"30s"`, `"500ms"`, `"2m"`, `"1h"`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    match unit.trim() {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" | "" => Some(Duration::from_secs(n)),
+        "m" => Some(Duration::from_secs(n * 60)),
+        "h" => Some(Duration::from_secs(n * 3600)),
+        _ => None,
+    }
+}
+
+impl HarnessConfig {
+    /// Reads and validates `path`.
+    pub fn load(path: &Path) -> Result<HarnessConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let parse_err = |message: String| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut cfg: HarnessConfig = toml::from_str(&text).map_err(|e| parse_err(e.to_string()))?;
+        cfg.root = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        cfg.validate().map_err(parse_err)?;
+        Ok(cfg)
+    }
+
+    /// `harness.toml` at the workspace root (where `CARGO_MANIFEST_DIR` points).
+    pub fn load_default() -> Result<HarnessConfig, ConfigError> {
+        Self::load(&workspace_root().join("harness.toml"))
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.world.actors.len() < 2 {
+            return Err("[world] actors needs at least two names".into());
+        }
+        for (key, v) in [
+            ("command_timeout", &self.world.command_timeout),
+            ("health_timeout", &self.world.health_timeout),
+        ] {
+            if parse_duration(v).is_none() {
+                return Err(format!(
+                    "[world] {key} = {v:?} is not a duration like \"30s\""
+                ));
+            }
+        }
+        if self.world.sync_rounds == 0 {
+            return Err("[world] sync_rounds must be at least 1".into());
+        }
+        if self.sut.source == SutSource::Paths
+            && (self.sut.td.is_none() || self.sut.td_sync.is_none())
+        {
+            return Err("[sut] source = \"paths\" needs both td and td_sync".into());
+        }
+        Ok(())
+    }
+
+    pub fn command_timeout(&self) -> Duration {
+        parse_duration(&self.world.command_timeout).expect("validated")
+    }
+
+    pub fn health_timeout(&self) -> Duration {
+        parse_duration(&self.world.health_timeout).expect("validated")
+    }
+
+    /// The report directory, absolute.
+    pub fn report_dir(&self) -> PathBuf {
+        self.root.join(&self.reports.dir)
+    }
+}
+
+/// The workspace root: the directory holding the harness's Cargo.toml.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("x"), None);
+    }
+
+    #[test]
+    fn shipped_config_is_valid() {
+        let cfg = HarnessConfig::load_default().unwrap();
+        assert_eq!(cfg.world.actors[..2], ["alice", "bob"]);
+        assert!(cfg.report_dir().ends_with("target/e2e"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("harness.toml");
+        let text = std::fs::read_to_string(workspace_root().join("harness.toml")).unwrap();
+        std::fs::write(&p, text.replace("[world]", "[world]\nbogus = 1")).unwrap();
+        let err = HarnessConfig::load(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("harness.toml") && err.contains("bogus"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,451 @@
+//! `Harness`: one isolated world per case — temp dir, a td-sync server on its own port,
+//! actors with their own HOME and database, real device login — and the td driver.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::config::HarnessConfig;
+use crate::driver::{Driver, DriverError, TdOutput};
+use crate::server::{ServerProc, ServerSpec};
+use crate::sut::Binaries;
+
+/// Why a world could not be set up or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    #[error("{step}: {message}")]
+    Setup { step: String, message: String },
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+}
+
+fn setup_err(step: impl Into<String>, message: impl std::fmt::Display) -> HarnessError {
+    HarnessError::Setup {
+        step: step.into(),
+        message: message.to_string(),
+    }
+}
+
+/// What a world looks like.
+#[derive(Debug, Clone)]
+pub struct WorldOptions {
+    /// Number of actors (2 or 3) taken from `[world] actors`.
+    pub actors: usize,
+    /// Actors that get an account and a database but join the project only on
+    /// [`Harness::join`] (late join).
+    pub late: Vec<String>,
+}
+
+impl WorldOptions {
+    pub fn actors(n: usize) -> WorldOptions {
+        WorldOptions {
+            actors: n,
+            late: Vec::new(),
+        }
+    }
+}
+
+/// One world. Drop kills the server; the directory goes away unless [`Harness::keep`].
+pub struct Harness {
+    cfg: HarnessConfig,
+    bins: Binaries,
+    dir: Option<tempfile::TempDir>,
+    root: PathBuf,
+    actors: Vec<String>,
+    server: Mutex<Option<ServerProc>>,
+    port: Mutex<u16>,
+    spec_env: Mutex<Vec<(String, String)>>,
+    project_id: Mutex<String>,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.server.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+}
+
+impl Harness {
+    /// Builds (once per process) and sets up a world per spec §1.3.
+    pub fn setup(cfg: &HarnessConfig, opts: &WorldOptions) -> Result<Harness, HarnessError> {
+        let bins = crate::sut::binaries(cfg).map_err(|e| setup_err("build", e))?;
+        let n = opts.actors.clamp(2, cfg.world.actors.len());
+        let actors: Vec<String> = cfg.world.actors[..n].to_vec();
+        let dir = tempfile::Builder::new()
+            .prefix("td-e2e-")
+            .tempdir()
+            .map_err(|e| setup_err("mktemp", e))?;
+        let root = dir.path().to_path_buf();
+        let h = Harness {
+            cfg: cfg.clone(),
+            bins,
+            dir: Some(dir),
+            root,
+            actors,
+            server: Mutex::new(None),
+            port: Mutex::new(0),
+            spec_env: Mutex::new(cfg.server_env.clone().into_iter().collect()),
+            project_id: Mutex::new(String::new()),
+        };
+        h.build_world(&opts.late)?;
+        Ok(h)
+    }
+
+    fn build_world(&self, late: &[String]) -> Result<(), HarnessError> {
+        for a in &self.actors {
+            for d in [self.client_dir(a), self.home_dir(a).join(".config/td")] {
+                std::fs::create_dir_all(&d)
+                    .map_err(|e| setup_err("mkdir", format!("{}: {e}", d.display())))?;
+            }
+        }
+        std::fs::create_dir_all(self.root.join("server-data"))
+            .map_err(|e| setup_err("mkdir", e))?;
+        for a in &self.actors {
+            self.create_user(a)?;
+        }
+        self.start_server()
+            .map_err(|e| setup_err("server not healthy", e))?;
+        for a in &self.actors {
+            self.expect_ok(a, &["init"], "init")?;
+            self.login(a)?;
+        }
+        self.create_project()?;
+        for a in self.actors.iter().skip(1).filter(|a| !late.contains(a)) {
+            self.join(a)?;
+        }
+        Ok(())
+    }
+
+    fn expect_ok(&self, actor: &str, args: &[&str], step: &str) -> Result<TdOutput, HarnessError> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let out = self.td(actor, &args)?;
+        if !out.ok() {
+            return Err(setup_err(
+                format!("{step} {actor}"),
+                format!("exit {:?}: {}", out.code, out.output),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn create_user(&self, actor: &str) -> Result<(), HarnessError> {
+        let mut cmd = Command::new(&self.bins.td_sync);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .current_dir(&self.root)
+            .args(["admin", "create-user", "--email", &email(actor), "--db"])
+            .arg(self.root.join("server-data/server.db"));
+        let out = crate::process::run(cmd, b"", self.cfg.command_timeout())?;
+        if !out.ok() {
+            return Err(setup_err(format!("create-user {actor}"), out.output));
+        }
+        Ok(())
+    }
+
+    fn login(&self, actor: &str) -> Result<(), HarnessError> {
+        let creds = crate::auth::device_login(&self.server_url(), &email(actor))
+            .map_err(|e| setup_err(format!("auth {actor}"), e))?;
+        let mut id = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut id);
+        let auth = json!({
+            "api_key": creds.api_key, "device_id": hex::encode(id), "email": creds.email,
+            "server_url": self.server_url(), "user_id": creds.user_id,
+        });
+        self.write_actor_file(actor, "auth.json", &auth, 0o600)?;
+        self.write_sync_config(actor)
+    }
+
+    fn write_sync_config(&self, actor: &str) -> Result<(), HarnessError> {
+        let config = json!({"sync": {"url": self.server_url(), "enabled": true, "snapshot_threshold": 0,
+            "auto": {"enabled": false, "on_start": false, "debounce": "2s", "interval": "10s", "pull": true}}});
+        self.write_actor_file(actor, "config.json", &config, 0o644)
+    }
+
+    fn write_actor_file(
+        &self,
+        actor: &str,
+        name: &str,
+        v: &serde_json::Value,
+        mode: u32,
+    ) -> Result<(), HarnessError> {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.home_dir(actor).join(".config/td").join(name);
+        let text = serde_json::to_string_pretty(v).expect("json");
+        std::fs::write(&path, text).map_err(|e| setup_err(format!("write {name}"), e))?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| setup_err(format!("chmod {name}"), e))
+    }
+
+    fn create_project(&self) -> Result<(), HarnessError> {
+        let owner = &self.actors[0];
+        let out = self.expect_ok(
+            owner,
+            &["sync-project", "create", "e2e-test"],
+            "create project",
+        )?;
+        let pid = extract_project_id(&out.output).ok_or_else(|| {
+            setup_err(
+                "create project",
+                format!("no project ID from: {}", out.output),
+            )
+        })?;
+        *self.project_id.lock().expect("lock") = pid.clone();
+        self.expect_ok(owner, &["sync-project", "link", &pid], "link")?;
+        self.expect_ok(owner, &["sync"], "initial sync")?;
+        Ok(())
+    }
+
+    /// Invites `actor` (as the first actor) and links its database to the project.
+    pub fn join(&self, actor: &str) -> Result<(), HarnessError> {
+        let pid = self.project_id();
+        self.expect_ok(
+            &self.actors[0],
+            &["sync-project", "invite", &email(actor), "writer"],
+            "invite",
+        )?;
+        self.expect_ok(actor, &["sync-project", "link", &pid], "link")?;
+        Ok(())
+    }
+
+    // ---- accessors ----
+
+    pub fn world_dir(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn project_id(&self) -> String {
+        self.project_id.lock().expect("lock").clone()
+    }
+
+    pub fn server_url(&self) -> String {
+        format!("http://127.0.0.1:{}", *self.port.lock().expect("lock"))
+    }
+
+    pub fn home_dir(&self, actor: &str) -> PathBuf {
+        self.root.join(format!("home-{actor}"))
+    }
+
+    pub fn server_log(&self) -> String {
+        std::fs::read_to_string(self.root.join("server.log")).unwrap_or_default()
+    }
+
+    pub fn config(&self) -> &HarnessConfig {
+        &self.cfg
+    }
+
+    /// Keeps the world directory on disk (a failed case) and returns its path.
+    pub fn keep(&mut self) -> PathBuf {
+        if let Some(d) = self.dir.take() {
+            let _ = d.keep();
+        }
+        self.root.clone()
+    }
+
+    // ---- faults ----
+
+    fn spec(&self) -> ServerSpec {
+        ServerSpec {
+            binary: self.bins.td_sync.clone(),
+            world: self.root.clone(),
+            env: self.spec_env.lock().expect("lock").clone(),
+            health_timeout: self.cfg.health_timeout(),
+        }
+    }
+
+    /// Adds server environment that applies from the next (re)start on.
+    pub fn set_server_env(&self, key: &str, value: &str) {
+        self.spec_env
+            .lock()
+            .expect("lock")
+            .push((key.into(), value.into()));
+    }
+
+    /// SIGKILLs the server and reaps it (crash semantics).
+    pub fn stop_server(&self) -> Result<(), HarnessError> {
+        match self.server.lock().expect("lock").take() {
+            Some(p) => {
+                drop(p);
+                Ok(())
+            }
+            None => Err(setup_err("stop_server", "server not running")),
+        }
+    }
+
+    /// Starts the server on the same data, on the same port when it is still free;
+    /// otherwise on a fresh port, rewriting every actor's config (logged in server.log).
+    pub fn start_server(&self) -> Result<(), HarnessError> {
+        let mut slot = self.server.lock().expect("lock");
+        if slot.is_some() {
+            return Err(setup_err("start_server", "server already running"));
+        }
+        let spec = self.spec();
+        let old = *self.port.lock().expect("lock");
+        let proc = match spec.start(old) {
+            Ok(p) => p,
+            Err(e) if old != 0 => {
+                let note =
+                    format!("restart on port {old} failed ({e}); starting on a fresh port\n");
+                let _ = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(spec.log_path())
+                    .and_then(|mut f| std::io::Write::write_all(&mut f, note.as_bytes()));
+                spec.start(0).map_err(|e| setup_err("start_server", e))?
+            }
+            Err(e) => {
+                return Err(setup_err(
+                    "start_server",
+                    format!("{e}\n--- server log ---\n{}", self.server_log()),
+                ))
+            }
+        };
+        let moved = old != 0 && proc.port != old;
+        *self.port.lock().expect("lock") = proc.port;
+        *slot = Some(proc);
+        drop(slot);
+        if moved {
+            for a in &self.actors {
+                self.retarget_actor(a)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn retarget_actor(&self, actor: &str) -> Result<(), HarnessError> {
+        let path = self.home_dir(actor).join(".config/td/auth.json");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let mut v: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| setup_err("auth.json", e))?;
+            v["server_url"] = json!(self.server_url());
+            self.write_actor_file(actor, "auth.json", &v, 0o600)?;
+        }
+        self.write_sync_config(actor)
+    }
+
+    /// Stop then start.
+    pub fn restart_server(&self) -> Result<(), HarnessError> {
+        self.stop_server()?;
+        self.start_server()
+    }
+
+    fn run_td(&self, actor: &str, args: &[String]) -> Result<TdOutput, DriverError> {
+        if !self.actors.iter().any(|a| a == actor) {
+            return Err(DriverError::UnknownActor(actor.into()));
+        }
+        let mut cmd = Command::new(&self.bins.td);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home_dir(actor))
+            .env("TD_SESSION_ID", format!("e2e-{actor}"))
+            .env(
+                "TD_ENABLE_FEATURE",
+                "sync_cli,sync_autosync,sync_monitor_prompt",
+            )
+            .env("TD_ANALYTICS", "0")
+            .current_dir(self.client_dir(actor))
+            .args(args);
+        let stdin: &[u8] = if args.first().map(String::as_str) == Some("init") {
+            b"n\n"
+        } else {
+            b""
+        };
+        crate::process::run(cmd, stdin, self.cfg.command_timeout())
+    }
+}
+
+/// `<actor>@test.local`.
+pub fn email(actor: &str) -> String {
+    format!("{actor}@test.local")
+}
+
+/// First token starting with `p_` (split on whitespace, parens, commas), trailing
+/// punctuation stripped.
+pub fn extract_project_id(output: &str) -> Option<String> {
+    output
+        .split(|c: char| c.is_whitespace() || "(),".contains(c))
+        .find(|t| t.starts_with("p_"))
+        .map(|t| t.trim_end_matches(|c| ".,;:!?)".contains(c)).to_string())
+}
+
+/// True for output that reports a rate-limit refusal (not any word containing "rate").
+pub fn is_rate_limited(output: &str) -> bool {
+    let l = output.to_ascii_lowercase();
+    l.contains("http 429") || l.contains("rate_limited") || l.contains("rate limit exceeded")
+}
+
+impl Driver for Harness {
+    fn actors(&self) -> Vec<String> {
+        self.actors.clone()
+    }
+
+    fn td(&self, actor: &str, args: &[String]) -> Result<TdOutput, DriverError> {
+        self.run_td(actor, args)
+    }
+
+    fn sync(&self, actor: &str) -> Result<TdOutput, DriverError> {
+        let mut wait = Duration::from_millis(500);
+        let mut out = self.run_td(actor, &["sync".to_string()])?;
+        for _ in 0..4 {
+            if out.ok() || !is_rate_limited(&out.output) {
+                break;
+            }
+            // Rate windows are a minute long: back off as the server asks.
+            std::thread::sleep(wait);
+            wait *= 2;
+            out = self.run_td(actor, &["sync".to_string()])?;
+        }
+        Ok(out)
+    }
+
+    fn sync_all(&self) -> Result<(), DriverError> {
+        for round in 0..self.cfg.world.sync_rounds {
+            for a in &self.actors {
+                let out = self.sync(a)?;
+                if !out.ok() {
+                    return Err(DriverError::Other(format!(
+                        "sync {a} round {round}: exit {:?}\n{}",
+                        out.code, out.output
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn db_path(&self, actor: &str) -> PathBuf {
+        self.client_dir(actor).join(".todos/issues.db")
+    }
+
+    fn client_dir(&self, actor: &str) -> PathBuf {
+        self.root.join(format!("client-{actor}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_id_extraction() {
+        assert_eq!(
+            extract_project_id("Created and linked to project e2e-test (p_0123abcd4567ef89)")
+                .as_deref(),
+            Some("p_0123abcd4567ef89")
+        );
+        assert_eq!(
+            extract_project_id("Linked to project p_ab."),
+            Some("p_ab".into())
+        );
+        assert_eq!(extract_project_id("nothing"), None);
+    }
+
+    #[test]
+    fn rate_limit_markers_are_specific() {
+        assert!(is_rate_limited(
+            "ERROR: push: HTTP 429: {\"error\":{\"code\":\"rate_limited\"}}"
+        ));
+        assert!(!is_rate_limited("ERROR: failed to generate migrate plan"));
+        assert!(!is_rate_limited("accurate rate of progress"));
+    }
+}

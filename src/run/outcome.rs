@@ -1,0 +1,166 @@
+//! What running one case produced, and the text a failure prints.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::verify::CheckResult;
+
+/// How a case ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Passed,
+    /// A check failed or an action failed unexpectedly.
+    Failed,
+    /// The case could not run: malformed file, world setup failure, panic.
+    Errored,
+}
+
+/// The result of one case, with everything the reports need.
+#[derive(Debug, Clone)]
+pub struct CaseOutcome {
+    pub name: String,
+    pub status: Status,
+    /// One line: what failed first.
+    pub summary: String,
+    /// Every failing check with its details, unexpected action failures, errors.
+    pub details: Vec<String>,
+    /// Every check result (passing ones too), in order.
+    pub checks: Vec<CheckResult>,
+    pub seed: Option<u64>,
+    /// Why an exact replay is impossible (duration budgets, truly concurrent steps).
+    pub not_replayable: Option<String>,
+    pub duration: Duration,
+    /// The world directory kept on disk for a failed case.
+    pub world: Option<PathBuf>,
+    /// ChaosReport JSON (chaos cases).
+    pub chaos_report: Option<String>,
+    /// OperationHistory JSON.
+    pub history: Option<String>,
+}
+
+impl CaseOutcome {
+    pub fn new(name: &str) -> CaseOutcome {
+        CaseOutcome {
+            name: name.to_string(),
+            status: Status::Passed,
+            summary: String::new(),
+            details: Vec::new(),
+            checks: Vec::new(),
+            seed: None,
+            not_replayable: None,
+            duration: Duration::ZERO,
+            world: None,
+            chaos_report: None,
+            history: None,
+        }
+    }
+
+    /// An outcome for a case that could not run at all.
+    pub fn errored(name: &str, message: impl Into<String>) -> CaseOutcome {
+        let message = message.into();
+        let mut o = CaseOutcome::new(name);
+        o.status = Status::Errored;
+        o.summary = message.lines().next().unwrap_or("").to_string();
+        o.details.push(message);
+        o
+    }
+
+    pub fn passed(&self) -> bool {
+        self.status == Status::Passed
+    }
+
+    /// Records a failure (keeps the first summary).
+    pub fn fail(&mut self, summary: impl Into<String>, details: impl Into<String>) {
+        let summary = summary.into();
+        if self.status == Status::Passed {
+            self.status = Status::Failed;
+        }
+        if self.summary.is_empty() {
+            self.summary = summary;
+        }
+        self.details.push(details.into());
+    }
+
+    /// Setup/infrastructure error: the case could not finish.
+    pub fn error(&mut self, summary: impl Into<String>, details: impl Into<String>) {
+        self.fail(summary, details);
+        self.status = Status::Errored;
+    }
+
+    /// Adds check results; each non-passing one is a failure.
+    pub fn add_checks(&mut self, checks: Vec<CheckResult>) {
+        for c in &checks {
+            if !c.passed() {
+                self.fail(
+                    format!("{} {}", c.verdict, c.name),
+                    format!("{}: {} — {}", c.verdict, c.name, c.details),
+                );
+            }
+        }
+        self.checks.extend(checks);
+    }
+
+    /// The exact command that replays this case.
+    pub fn replay_command(&self) -> String {
+        match self.seed {
+            Some(s) => format!(
+                "E2E_SEED={s} cargo test --test e2e -- --exact {}",
+                self.name
+            ),
+            None => format!("cargo test --test e2e -- --exact {}", self.name),
+        }
+    }
+
+    /// The whole failure message: what diverged, where the world is, and (last line) the
+    /// replay command.
+    pub fn failure_text(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!("{}: {}\n", self.name, self.summary));
+        for d in &self.details {
+            out.push_str(d.trim_end());
+            out.push('\n');
+        }
+        if let Some(seed) = self.seed {
+            out.push_str(&format!("seed: {seed}\n"));
+        }
+        if let Some(w) = &self.world {
+            out.push_str(&format!("world kept at: {}\n", w.display()));
+        }
+        if let Some(why) = &self.not_replayable {
+            out.push_str(&format!(
+                "note: this run cannot be replayed exactly: {why}\n"
+            ));
+        }
+        out.push_str(&format!("replay: {}", self.replay_command()));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_text_names_checks_and_ends_with_replay() {
+        let mut o = CaseOutcome::new("chaos/x");
+        o.seed = Some(42);
+        o.add_checks(vec![
+            CheckResult::valid("convergence: comments", "ok"),
+            CheckResult::invalid(
+                "convergence: issues rows [alice vs bob]",
+                "only on alice: td-1",
+            ),
+        ]);
+        assert!(!o.passed());
+        let t = o.failure_text();
+        assert!(
+            t.contains("FAIL: convergence: issues rows [alice vs bob] — only on alice: td-1"),
+            "{t}"
+        );
+        assert!(!t.contains("comments"), "{t}");
+        assert_eq!(
+            t.lines().last().unwrap(),
+            "replay: E2E_SEED=42 cargo test --test e2e -- --exact chaos/x"
+        );
+    }
+}
