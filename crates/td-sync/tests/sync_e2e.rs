@@ -1,0 +1,148 @@
+//! End-to-end sync: the real td-sync binary and real td clients, compared row by row.
+//!
+//! Each test runs its own server and clients (see `support::Team`); td invocations are
+//! kept few because each is a process start on a shared machine.
+
+mod support;
+
+use rusqlite::types::Value as SqlValue;
+use support::actor::Actor;
+use support::{db, Team};
+
+/// Every table of every client is unchanged by another sync round, which pushes and pulls
+/// nothing.
+#[track_caller]
+fn assert_resync_is_noop(team: &Team) {
+    for a in &team.actors {
+        let before = hash_all(a);
+        let out = a.sync();
+        assert_eq!(
+            out.stdout, "Nothing to push.\nNothing to pull.\n",
+            "{}: second sync round was not empty: {out:#?}",
+            a.name
+        );
+        let changed = db::changed_tables(&before, &hash_all(a));
+        assert!(
+            changed.is_empty(),
+            "{}: a no-op sync changed {changed:?}",
+            a.name
+        );
+    }
+}
+
+/// Every table except `sessions`, whose `last_activity` every td command bumps (client
+/// spec §4), sync or not.
+fn hash_all(a: &Actor) -> std::collections::BTreeMap<String, String> {
+    let conn = a.db();
+    let tables = db::all_tables(&conn);
+    let names: Vec<&str> = tables
+        .iter()
+        .map(String::as_str)
+        .filter(|t| *t != "sessions")
+        .collect();
+    db::hash_tables(&conn, &names)
+}
+
+fn count(a: &Actor, table: &str) -> i64 {
+    a.int(&format!("SELECT COUNT(*) FROM {table}"))
+}
+
+#[test]
+fn every_entity_kind_propagates() {
+    let team = Team::new(&["alice", "bob"]);
+    let (alice, bob) = (team.get("alice"), team.get("bob"));
+
+    let epic = alice.create("Epic for propagation checks", &["-t", "epic"]);
+    let full = alice.create(
+        "Issue carrying every field",
+        &[
+            "-t",
+            "feature",
+            "-p",
+            "P1",
+            "--points",
+            "5",
+            "-l",
+            "alpha,beta",
+            "-d",
+            "a description",
+            "--acceptance",
+            "it works",
+            "--parent",
+            &epic,
+            "--minor",
+        ],
+    );
+    alice.ok(&["update", &full, "--sprint", "s7"]);
+    alice.ok(&["log", "-i", &full, "progress note"]);
+    alice.ok(&["comment", &full, "a comment from alice"]);
+    alice.ok(&[
+        "handoff",
+        &full,
+        "--done",
+        "d1",
+        "--remaining",
+        "r1",
+        "--decision",
+        "x1",
+        "--uncertain",
+        "u1",
+    ]);
+    let target = alice.create("Dependency target issue", &[]);
+    alice.ok(&["dep", "add", &full, &target]);
+    std::fs::create_dir_all(alice.root.join("src")).unwrap();
+    std::fs::write(alice.root.join("src/lib.rs"), "fn main() {}\n").unwrap();
+    alice.ok(&["link", &full, "src/lib.rs"]);
+    alice.ok(&["board", "create", "planning", "-q", "priority = P1"]);
+    alice.ok(&["board", "move", "planning", &full, "1"]);
+    alice.ok(&["board", "move", "planning", &target, "2"]);
+    alice.ok(&["ws", "start", "sprint work"]);
+    alice.ok(&["ws", "tag", "--no-start", &full, &target]);
+    alice.ok(&["start", &target]);
+    alice.ok(&["review", &target]);
+    alice.sync();
+    // bob reviews what alice submitted, and adds a comment of his own.
+    bob.sync();
+    bob.ok(&["approve", &target]);
+    bob.ok(&["comment", &full, "a comment from bob"]);
+    team.sync_all();
+
+    team.assert_converged();
+    // Not vacuous: every kind of row is really there, with its typed values.
+    for (table, n) in [
+        ("issues", 3),
+        ("comments", 2),
+        ("handoffs", 2), // alice's, plus the one `td review` records
+        ("issue_dependencies", 1),
+        ("issue_files", 1),
+        ("boards", 2),
+        ("board_issue_positions", 2),
+        ("work_sessions", 1),
+        ("work_session_issues", 2),
+        ("issue_reviews", 1),
+    ] {
+        assert_eq!(count(bob, table), n, "bob: rows in {table}");
+    }
+    assert!(count(bob, "logs") >= 2, "bob: logs");
+    let i = |col| bob.field("issues", &full, col);
+    assert_eq!(
+        i("title"),
+        SqlValue::Text("Issue carrying every field".into())
+    );
+    assert_eq!(i("type"), SqlValue::Text("feature".into()));
+    assert_eq!(i("priority"), SqlValue::Text("P1".into()));
+    assert_eq!(i("points"), SqlValue::Integer(5));
+    assert_eq!(i("labels"), SqlValue::Text("alpha,beta".into()));
+    assert_eq!(i("parent_id"), SqlValue::Text(epic.clone()));
+    assert_eq!(i("acceptance"), SqlValue::Text("it works".into()));
+    assert_eq!(i("sprint"), SqlValue::Text("s7".into()));
+    assert_eq!(i("minor"), SqlValue::Integer(1));
+    assert_eq!(alice.text("issues", &target, "status"), "closed");
+    let decision: String = alice
+        .db()
+        .query_row("SELECT decision FROM issue_reviews", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(decision, "approved");
+
+    assert_resync_is_noop(&team);
+}
