@@ -38,23 +38,35 @@ fn compared(table: &str, column: &str) -> Option<String> {
 pub type Snapshot = BTreeMap<String, Vec<String>>;
 
 pub fn synced_snapshot(conn: &Connection) -> Snapshot {
+    snapshot_ignoring(conn, &[])
+}
+
+/// [`synced_snapshot`] leaving out the `(table, column)` pairs of `ignored` too.
+pub fn snapshot_ignoring(conn: &Connection, ignored: &[(&str, &str)]) -> Snapshot {
     SYNCED_TABLES
         .iter()
-        .map(|t| (t.to_string(), rows_of(conn, t, "id", true)))
+        .map(|t| {
+            let skip: Vec<&str> = ignored
+                .iter()
+                .filter(|(table, _)| table == t)
+                .map(|(_, c)| *c)
+                .collect();
+            (t.to_string(), rows_of(conn, t, "id", Some(&skip)))
+        })
         .collect()
 }
 
-/// Rows of `table` ordered by `order`, each as `col=value|…`; with `compare` the
-/// [`LOCAL_ONLY`] columns are masked.
-fn rows_of(conn: &Connection, table: &str, order: &str, compare: bool) -> Vec<String> {
+/// Rows of `table` ordered by `order`, each as `col=value|…`. For a comparison
+/// (`skip` given) the [`LOCAL_ONLY`] columns and those in `skip` are masked.
+fn rows_of(conn: &Connection, table: &str, order: &str, skip: Option<&[&str]>) -> Vec<String> {
     let (columns, list): (Vec<String>, Vec<String>) = table_columns(conn, table)
         .expect("table_info")
         .into_iter()
         .filter_map(|c| {
-            let expr = if compare {
-                compared(table, &c.name)?
-            } else {
-                quote_ident(&c.name)
+            let expr = match skip {
+                Some(skip) if skip.contains(&c.name.as_str()) => return None,
+                Some(_) => compared(table, &c.name)?,
+                None => quote_ident(&c.name),
             };
             Some((c.name, expr))
         })
@@ -112,7 +124,7 @@ pub fn hash_tables(conn: &Connection, tables: &[&str]) -> BTreeMap<String, Strin
         .iter()
         .map(|t| {
             let mut h = Sha256::new();
-            for row in rows_of(conn, t, "rowid", false) {
+            for row in rows_of(conn, t, "rowid", None) {
                 h.update(row.as_bytes());
                 h.update(b"\n");
             }
