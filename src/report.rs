@@ -1,1 +1,259 @@
+//! `ChaosReport`: the per-chaos-case JSON report with exactly the original's fields, in the
+//! original's order (harness spec §7.2): seed, actions, duration_ms, actors, results,
+//! per_action (sorted keys), verifications, sync_stats, pass.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Stats;
+
+/// Totals over all actions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultTotals {
+    pub total: u64,
+    pub ok: u64,
+    pub expected_fail: u64,
+    pub unexpected_fail: u64,
+    pub skipped: u64,
+}
+
+/// Counts for one action.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionTotals {
+    pub ok: u64,
+    pub expected_fail: u64,
+    pub unexpected_fail: u64,
+}
+
+/// One verifier result as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationEntry {
+    pub name: String,
+    pub passed: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub details: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStats {
+    pub count: u64,
+}
+
+/// The chaos report. Field order is the JSON order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChaosReport {
+    pub seed: u64,
+    /// Every recorded action, skips included.
+    pub actions: u64,
+    pub duration_ms: u64,
+    pub actors: u64,
+    pub results: ResultTotals,
+    pub per_action: BTreeMap<String, ActionTotals>,
+    /// `null` when there are no results, as the original writes a nil slice.
+    pub verifications: Option<Vec<VerificationEntry>>,
+    pub sync_stats: SyncStats,
+    /// All verifications passed and no action failed unexpectedly.
+    pub pass: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("encode chaos report: {0}")]
+    Encode(#[from] serde_json::Error),
+    #[error("write chaos report {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What the report needs besides the engine stats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunFacts {
+    pub seed: u64,
+    pub duration_ms: u64,
+    pub actors: u64,
+    pub sync_count: u64,
+}
+
+impl ChaosReport {
+    /// Builds the report from engine stats and verifier results given as
+    /// `(name, passed, details)` in verifier order.
+    pub fn new(
+        facts: RunFacts,
+        stats: &Stats,
+        verifications: impl IntoIterator<Item = (String, bool, String)>,
+    ) -> Self {
+        let entries: Vec<VerificationEntry> = verifications
+            .into_iter()
+            .map(|(name, passed, details)| VerificationEntry {
+                name,
+                passed,
+                details,
+            })
+            .collect();
+        let per_action: BTreeMap<String, ActionTotals> = stats
+            .seen_actions()
+            .map(|(name, s)| {
+                let totals = ActionTotals {
+                    ok: s.ok,
+                    expected_fail: s.expected,
+                    unexpected_fail: s.unexpected,
+                };
+                (name.to_string(), totals)
+            })
+            .collect();
+        let results = ResultTotals {
+            total: stats.total,
+            ok: per_action.values().map(|a| a.ok).sum(),
+            expected_fail: stats.expected,
+            unexpected_fail: stats.unexpected,
+            skipped: stats.skipped,
+        };
+        let pass = entries.iter().all(|v| v.passed) && stats.unexpected == 0;
+        ChaosReport {
+            seed: facts.seed,
+            actions: stats.total,
+            duration_ms: facts.duration_ms,
+            actors: facts.actors,
+            results,
+            per_action,
+            verifications: (!entries.is_empty()).then_some(entries),
+            sync_stats: SyncStats {
+                count: facts.sync_count,
+            },
+            pass,
+        }
+    }
+
+    /// Pretty JSON with 2-space indent.
+    pub fn to_json(&self) -> Result<String, ReportError> {
+        Ok(serde_json::to_string_pretty(self)?)
+    }
+
+    /// Writes the pretty JSON to `path` (mode 0644).
+    pub fn write_json(&self, path: &Path) -> Result<(), ReportError> {
+        let mut text = self.to_json()?;
+        text.push('\n');
+        std::fs::write(path, text).map_err(|source| ReportError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{ActionResult, Outcome};
+
+    fn stats() -> Stats {
+        let mut s = Stats::default();
+        let result = |action, outcome| ActionResult {
+            action,
+            actor: "alice".to_string(),
+            target: String::new(),
+            outcome,
+            output: String::new(),
+        };
+        s.record(&result("update", Outcome::Ok));
+        s.record(&result("create", Outcome::Ok));
+        s.record(&result("create", Outcome::Expected("x".into())));
+        s.record(&result("start", Outcome::Skipped("none".into())));
+        s
+    }
+
+    fn facts() -> RunFacts {
+        RunFacts {
+            seed: 42,
+            duration_ms: 1234,
+            actors: 2,
+            sync_count: 7,
+        }
+    }
+
+    #[test]
+    fn fields_in_original_order() {
+        let r = ChaosReport::new(
+            facts(),
+            &stats(),
+            vec![
+                ("issues match".to_string(), true, String::new()),
+                ("monotonic".to_string(), false, "dup seq 4".to_string()),
+            ],
+        );
+        let json = r.to_json().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "seed",
+                "actions",
+                "duration_ms",
+                "actors",
+                "results",
+                "per_action",
+                "verifications",
+                "sync_stats",
+                "pass"
+            ]
+        );
+        let results: Vec<&str> = v["results"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(
+            results,
+            ["total", "ok", "expected_fail", "unexpected_fail", "skipped"]
+        );
+        assert_eq!(v["results"]["total"], 4);
+        assert_eq!(v["results"]["ok"], 2);
+        assert_eq!(v["results"]["skipped"], 1);
+        let per_action: Vec<&str> = v["per_action"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(per_action, ["create", "start", "update"], "sorted keys");
+        assert!(v["verifications"][0].get("details").is_none());
+        assert_eq!(v["verifications"][1]["details"], "dup seq 4");
+        assert_eq!(v["sync_stats"]["count"], 7);
+        assert_eq!(v["pass"], false);
+    }
+
+    #[test]
+    fn pass_needs_all_checks_and_no_unexpected() {
+        let ok = ChaosReport::new(facts(), &stats(), vec![("a".into(), true, String::new())]);
+        assert!(ok.pass);
+        let mut s = stats();
+        s.record(&ActionResult {
+            action: "close",
+            actor: "bob".into(),
+            target: String::new(),
+            outcome: Outcome::Unexpected("exit 1".into()),
+            output: String::new(),
+        });
+        let bad = ChaosReport::new(facts(), &s, vec![("a".into(), true, String::new())]);
+        assert!(!bad.pass);
+    }
+
+    #[test]
+    fn no_verifications_is_null() {
+        let r = ChaosReport::new(facts(), &stats(), Vec::new());
+        let v: serde_json::Value = serde_json::from_str(&r.to_json().unwrap()).unwrap();
+        assert!(v["verifications"].is_null());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        r.write_json(&path).unwrap();
+        let back: ChaosReport =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(back, r);
+    }
+}

@@ -1,1 +1,229 @@
+//! The generator (Jepsen's noun): [`ChaosEngine`] drives td through a
+//! [`Driver`](crate::driver::Driver) with weighted random actions, and [`run_chaos`] is the
+//! chaos loop around it (syncs, conflict rounds, bursts, faults via [`Nemesis`]).
+//!
+//! - `actions`: the action table (name, weight, executor); executors in `exec/`;
+//! - `selection`: actor, issue and action draws; `random`: edge data and content;
+//! - `model`: one model per actor, refreshed from that actor's DB (`refresh`, `db`);
+//! - `classify`: per-action success and refusal texts, confirmed against the actor's DB;
+//! - `invoke`: running one td command, classifying it, recording it in the history;
+//! - `stats`: counters and `summary()`; `seeds`: per-purpose sub-seeds;
+//! - `chaos`, `conflict`: the loop, its sync schedule, conflict rounds and bursts.
 
+pub mod actions;
+mod chaos;
+pub mod classify;
+mod conflict;
+pub mod db;
+mod exec;
+mod invoke;
+pub mod model;
+pub mod random;
+mod refresh;
+pub mod seeds;
+pub mod selection;
+mod stats;
+
+#[cfg(test)]
+mod fake;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use rand_pcg::Pcg64;
+
+pub use chaos::{
+    run_chaos, Budget, ChaosConfig, ChaosHooks, ChaosOutcome, Nemesis, Progress, SyncMode,
+};
+pub use classify::{extract_created_id, Outcome};
+pub use model::{IssueModel, Model, Status};
+pub use seeds::SeedPlan;
+pub use stats::{ActionResult, ActionStats, Stats};
+
+use crate::driver::{Driver, DriverError};
+use crate::history::OperationHistory;
+use random::DataGen;
+use seeds::Purpose;
+
+/// Why the engine could not go on (as opposed to an action failing, which is a result).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("driver has no actors")]
+    NoActors,
+    #[error("chaos config: {0}")]
+    Config(String),
+    #[error("unknown actor {0}")]
+    UnknownActor(String),
+    #[error("td {command} as {actor}: {source}")]
+    Driver {
+        actor: String,
+        command: String,
+        #[source]
+        source: DriverError,
+    },
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("write {path}: {source}")]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{actor}'s database has issue {issue} with unknown status {status:?}")]
+    BadStatus {
+        actor: String,
+        issue: String,
+        status: String,
+    },
+    #[error("server restart failed: {0}")]
+    Nemesis(#[source] DriverError),
+}
+
+/// The chaos engine: per-actor models, the random streams, stats, and the history.
+pub struct ChaosEngine<'d> {
+    driver: &'d dyn Driver,
+    actors: Vec<String>,
+    models: Vec<Model>,
+    /// Each actor's own session ids, learned from its DB (empty until the first refresh).
+    sessions: Vec<Vec<String>>,
+    /// Actor, action and target draws.
+    pick: Pcg64,
+    /// Argument values.
+    data: DataGen,
+    stats: Stats,
+    history: Arc<OperationHistory>,
+    /// When set, every action runs as this actor and approve never switches actors.
+    pinned: Option<usize>,
+    /// Issue that selections prefer (conflict rounds).
+    focus: Option<String>,
+    seeds: SeedPlan,
+}
+
+impl<'d> ChaosEngine<'d> {
+    /// A fresh engine with empty models. Call [`refresh_all`](Self::refresh_all) once the
+    /// actors' databases exist to learn what they already hold.
+    pub fn new(driver: &'d dyn Driver, seed: u64) -> Result<Self, EngineError> {
+        let actors = driver.actors();
+        if actors.is_empty() {
+            return Err(EngineError::NoActors);
+        }
+        Ok(ChaosEngine {
+            driver,
+            models: vec![Model::default(); actors.len()],
+            sessions: vec![Vec::new(); actors.len()],
+            actors,
+            pick: seeds::stream(seed, Purpose::Actions),
+            data: DataGen::new(seeds::stream(seed, Purpose::Data)),
+            stats: Stats::default(),
+            history: Arc::new(OperationHistory::new()),
+            pinned: None,
+            focus: None,
+            seeds: SeedPlan::new(seed),
+        })
+    }
+
+    /// Records into `history` instead of a private one.
+    pub fn with_history(mut self, history: Arc<OperationHistory>) -> Self {
+        self.history = history;
+        self
+    }
+
+    /// Runs every action as `actor` (a partition: approve never switches actors); `None`
+    /// draws the actor per action again.
+    pub fn pin(&mut self, actor: Option<&str>) -> Result<(), EngineError> {
+        self.pinned = actor.map(|a| self.actor_index(a)).transpose()?;
+        Ok(())
+    }
+
+    pub fn actors(&self) -> &[String] {
+        &self.actors
+    }
+
+    pub fn seeds(&self) -> SeedPlan {
+        self.seeds
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    pub fn summary(&self) -> String {
+        self.stats.summary()
+    }
+
+    pub fn history(&self) -> &Arc<OperationHistory> {
+        &self.history
+    }
+
+    /// The model of `actor`.
+    pub fn model(&self, actor: &str) -> Option<&Model> {
+        let idx = self.actors.iter().position(|a| a == actor)?;
+        Some(&self.models[idx])
+    }
+
+    /// The creating actor of every non-deleted issue any model knows, deduplicated, in actor
+    /// then model order (what a read-your-writes check needs).
+    pub fn live_issues_by_creator(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for model in &self.models {
+            for issue in model.issues.iter().filter(|i| !i.deleted) {
+                if out.iter().any(|(id, _)| *id == issue.id) {
+                    continue;
+                }
+                if let Some(c) = issue.creator {
+                    out.push((issue.id.clone(), self.actors[c].clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Tracks an issue created outside the engine (a scenario's seed issue) in `actor`'s model.
+    pub fn track_created_issue(&mut self, actor: &str, id: &str) -> Result<(), EngineError> {
+        let idx = self.actor_index(actor)?;
+        self.models[idx].track_created(IssueModel::new(id, Some(idx)));
+        Ok(())
+    }
+
+    fn actor_index(&self, actor: &str) -> Result<usize, EngineError> {
+        self.actors
+            .iter()
+            .position(|a| a == actor)
+            .ok_or_else(|| EngineError::UnknownActor(actor.to_string()))
+    }
+
+    /// Draws an actor (unless pinned) and an action, runs it, and counts the result.
+    pub fn run_action(&mut self) -> Result<ActionResult, EngineError> {
+        let actor = match self.pinned {
+            Some(a) => a,
+            None => selection::select_actor(self.actors.len(), &mut self.pick),
+        };
+        self.run_action_as(actor)
+    }
+
+    /// `n` actions; results in order.
+    pub fn run_n(&mut self, n: usize) -> Result<Vec<ActionResult>, EngineError> {
+        (0..n).map(|_| self.run_action()).collect()
+    }
+
+    /// Draws an action and runs it as actor index `actor`.
+    pub(crate) fn run_action_as(&mut self, actor: usize) -> Result<ActionResult, EngineError> {
+        let spec = selection::select_action(&mut self.pick);
+        let result = (spec.exec)(self, actor)?;
+        self.stats.record(&result);
+        Ok(result)
+    }
+
+    /// Runs the named table action as `actor` (conflict rounds, bursts, tests).
+    pub(crate) fn run_named(
+        &mut self,
+        actor: usize,
+        name: &str,
+    ) -> Result<ActionResult, EngineError> {
+        let spec = actions::spec(name).unwrap_or_else(|| panic!("no action {name}"));
+        let result = (spec.exec)(self, actor)?;
+        self.stats.record(&result);
+        Ok(result)
+    }
+}

@@ -1,0 +1,187 @@
+//! Conflict rounds and bursts (weak spot §9.7): two different actors really act on the same
+//! issue before a sync, or one actor piles up unsynced edits of one issue.
+//!
+//! - field collision (<30 of the round roll): both set the same field to different values;
+//! - delete-while-mutate (<45): one deletes, the other makes 2–3 unaware edits;
+//! - otherwise a paired round: two (sometimes three) distinct actors each run a random
+//!   action steered onto the shared issue where the action's target mode allows.
+
+use super::invoke::Subject;
+use super::random::{POINTS, PRIORITIES, SPRINTS, TYPES};
+use super::selection::{other_actor, select_actor};
+use super::stats::ActionResult;
+use super::{ChaosEngine, EngineError, Outcome};
+use crate::args;
+
+/// The fields a collision may set.
+const FIELDS: [&str; 7] = [
+    "--title",
+    "--priority",
+    "--description",
+    "--labels",
+    "--points",
+    "--sprint",
+    "--type",
+];
+
+fn counted(r: &ActionResult) -> u64 {
+    u64::from(!matches!(r.outcome, Outcome::Skipped(_)))
+}
+
+impl ChaosEngine<'_> {
+    /// One conflict round; `kind` (0–99) picks its shape. Returns the non-skipped actions.
+    /// Without two actors sharing a live issue it runs one ordinary action.
+    pub(crate) fn conflict_round(&mut self, kind: usize) -> Result<u64, EngineError> {
+        let Some((a, b, id)) = self.shared_issue() else {
+            return Ok(counted(&self.run_action()?));
+        };
+        let n = if kind < 30 {
+            self.field_collision(a, b, &id)?
+        } else if kind < 45 {
+            self.delete_while_mutate(a, b, &id)?
+        } else {
+            self.paired_round(a, b, &id)?
+        };
+        Ok(n)
+    }
+
+    /// Two distinct actors and an issue live in both their models (in `a`'s model order).
+    fn shared_issue(&mut self) -> Option<(usize, usize, String)> {
+        let n = self.actors.len();
+        if n < 2 {
+            return None;
+        }
+        let a = select_actor(n, &mut self.pick);
+        let b = other_actor(a, n, &mut self.pick);
+        let shared: Vec<String> = self.models[a]
+            .issues
+            .iter()
+            .filter(|i| !i.deleted)
+            .filter(|i| self.models[b].issue(&i.id).is_some_and(|j| !j.deleted))
+            .map(|i| i.id.clone())
+            .collect();
+        if shared.is_empty() {
+            return None;
+        }
+        let id = shared[self.pick_index(shared.len())].clone();
+        Some((a, b, id))
+    }
+
+    /// A value for `flag` that names `actor`, so two actors' values always differ.
+    fn field_value(&mut self, flag: &str, actor: usize, avoid: &str) -> String {
+        let name = self.actors[actor].clone();
+        let pick_other = |e: &mut Self, pool: &[&str]| -> String {
+            let choices: Vec<&str> = pool.iter().copied().filter(|v| *v != avoid).collect();
+            choices[e.data.intn(choices.len())].to_string()
+        };
+        match flag {
+            "--priority" => pick_other(self, &PRIORITIES),
+            "--points" => pick_other(self, &POINTS),
+            "--sprint" => pick_other(self, &SPRINTS),
+            "--type" => pick_other(self, &TYPES),
+            "--labels" => format!("{},from-{name}", self.data.labels(0)),
+            // Never start a value with "--": it would read as a flag.
+            _ => format!(
+                "{} collision from {name} {}",
+                flag.trim_start_matches('-'),
+                self.data.hex8()
+            ),
+        }
+    }
+
+    /// `update <id> <flag> <value>` as `actor`, counted as an `update` action.
+    fn set_field(
+        &mut self,
+        actor: usize,
+        id: &str,
+        flag: &str,
+        value: String,
+    ) -> Result<ActionResult, EngineError> {
+        let cmd = args!["update", id, flag, value];
+        let step = self.run_td(actor, "update", cmd, &Subject::issue(id))?;
+        let r = self.result(actor, "update", id.to_string(), step);
+        self.stats.record(&r);
+        Ok(r)
+    }
+
+    fn field_collision(&mut self, a: usize, b: usize, id: &str) -> Result<u64, EngineError> {
+        let flag = FIELDS[self.data.intn(FIELDS.len())];
+        let first = self.field_value(flag, a, "");
+        let second = self.field_value(flag, b, &first);
+        let r1 = self.set_field(a, id, flag, first)?;
+        let r2 = self.set_field(b, id, flag, second)?;
+        self.stats.field_collisions += 1;
+        Ok(counted(&r1) + counted(&r2))
+    }
+
+    fn delete_while_mutate(&mut self, a: usize, b: usize, id: &str) -> Result<u64, EngineError> {
+        self.focus = Some(id.to_string());
+        let result = (|| {
+            let mut n = counted(&self.run_named(a, "delete")?);
+            let edits = 2 + self.pick_index(2);
+            for _ in 0..edits {
+                let action = ["update", "comment", "log_progress"][self.pick_index(3)];
+                n += counted(&self.run_named(b, action)?);
+            }
+            Ok(n)
+        })();
+        self.focus = None;
+        self.stats.delete_mutate += 1;
+        result
+    }
+
+    fn paired_round(&mut self, a: usize, b: usize, id: &str) -> Result<u64, EngineError> {
+        let n = self.actors.len();
+        let third = (n >= 3 && self.pick_index(3) == 0).then(|| (0..n).find(|&c| c != a && c != b));
+        self.focus = Some(id.to_string());
+        let result = (|| {
+            let mut done = counted(&self.run_action_as(a)?);
+            done += counted(&self.run_action_as(b)?);
+            if let Some(Some(c)) = third {
+                done += counted(&self.run_action_as(c)?);
+            }
+            Ok(done)
+        })();
+        self.focus = None;
+        result
+    }
+
+    /// One actor, one live issue, 5–8 edits with no sync (title, priority, comment, log,
+    /// labels, points, sprint). Without a live issue it runs one ordinary action.
+    pub(crate) fn burst(&mut self) -> Result<u64, EngineError> {
+        let a = match self.pinned {
+            Some(a) => a,
+            None => select_actor(self.actors.len(), &mut self.pick),
+        };
+        let Some(id) = self.pick_issue(a, super::selection::Mode::NotDeleted) else {
+            return Ok(counted(&self.run_action_as(a)?));
+        };
+        let edits = 5 + self.pick_index(4);
+        self.focus = Some(id.clone());
+        let result = (|| {
+            let mut n = 0;
+            for _ in 0..edits {
+                let r = match self.data.intn(7) {
+                    0 => self.set_edit(a, &id, "--title")?,
+                    1 => self.set_edit(a, &id, "--priority")?,
+                    2 => self.run_named(a, "comment")?,
+                    3 => self.run_named(a, "log_progress")?,
+                    4 => self.set_edit(a, &id, "--labels")?,
+                    5 => self.set_edit(a, &id, "--points")?,
+                    _ => self.set_edit(a, &id, "--sprint")?,
+                };
+                n += counted(&r);
+            }
+            Ok(n)
+        })();
+        self.focus = None;
+        self.stats.bursts += 1;
+        self.stats.burst_actions += edits as u64;
+        result
+    }
+
+    fn set_edit(&mut self, a: usize, id: &str, flag: &str) -> Result<ActionResult, EngineError> {
+        let value = self.field_value(flag, a, "");
+        self.set_field(a, id, flag, value)
+    }
+}

@@ -1,0 +1,56 @@
+//! Dependency executors.
+
+use super::Exec;
+use crate::args;
+use crate::engine::invoke::Subject;
+use crate::engine::selection::Mode;
+use crate::engine::ChaosEngine;
+
+fn dep_subject(from: &str, to: &str) -> Subject {
+    let mut s = Subject::issue(from);
+    s.dep = Some((from.to_string(), to.to_string()));
+    s
+}
+
+/// dep_add (3): two distinct live issues not already tracked as a pair. A cycle refusal is
+/// expected only when the actor's database really has the closing path.
+pub fn dep_add(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
+    let first = e.pick_issue(a, Mode::NotDeleted);
+    let second = e.pick_issue(a, Mode::NotDeleted);
+    let (Some(from), Some(to)) = (first, second) else {
+        return Ok(e.skip(a, "dep_add", "no live issue"));
+    };
+    if from == to || e.models[a].has_dep(&from, &to) {
+        return Ok(e.skip(a, "dep_add", "same issue or dependency already tracked"));
+    }
+    let step = e.run_td(
+        a,
+        "dep_add",
+        args!["dep", "add", from.as_str(), to.as_str()],
+        &dep_subject(&from, &to),
+    )?;
+    if step.outcome.is_ok() {
+        e.model_mut(a).add_dep(&from, &to);
+    }
+    Ok(e.result(a, "dep_add", format!("{from}_{to}"), step))
+}
+
+/// dep_rm (2): a tracked pair, picked by position.
+pub fn dep_rm(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
+    let n = e.models[a].deps.len();
+    if n == 0 {
+        return Ok(e.skip(a, "dep_rm", "no tracked dependency"));
+    }
+    let idx = e.pick_index(n);
+    let (from, to) = e.models[a].deps[idx].clone();
+    let step = e.run_td(
+        a,
+        "dep_rm",
+        args!["dep", "rm", from.as_str(), to.as_str()],
+        &dep_subject(&from, &to),
+    )?;
+    if step.outcome.is_ok() {
+        e.model_mut(a).remove_dep(&from, &to);
+    }
+    Ok(e.result(a, "dep_rm", format!("{from}_{to}"), step))
+}

@@ -1,0 +1,202 @@
+//! CRUD executors: create, update, update_append, delete, restore, update_bulk.
+
+use super::Exec;
+use crate::args;
+use crate::engine::classify::extract_created_id;
+use crate::engine::invoke::Subject;
+use crate::engine::model::IssueModel;
+use crate::engine::random::{POINTS, PRIORITIES, SPRINTS, TYPES};
+use crate::engine::selection::Mode;
+use crate::engine::{ChaosEngine, Outcome};
+
+/// create (15): title, type, priority, points, labels, description, acceptance; 40 % a
+/// parent; 30 % `--minor` (a create flag — td's update has none). The description and
+/// acceptance follow as two checked updates.
+pub fn create(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
+    let title = e.data.title(200);
+    let ty = e.data.choice(&TYPES);
+    let priority = e.data.choice(&PRIORITIES);
+    let points = e.data.choice(&POINTS);
+    let labels = e.data.labels(0);
+    let description = e.data.description(1);
+    let acceptance = e.data.acceptance(0);
+    e.count_edge(&[&title, &description, &acceptance]);
+    let wants_parent = e.pick_index(5) < 2 && !e.models[a].issues.is_empty();
+    let parent = if wants_parent {
+        e.pick_issue(a, Mode::NotDeleted)
+    } else {
+        None
+    };
+    let minor = e.pick_index(10) < 3;
+    let mut cmd = args![
+        "create",
+        title.value,
+        "--type",
+        ty,
+        "--priority",
+        priority,
+        "--points",
+        points,
+        "--labels",
+        labels
+    ];
+    if let Some(p) = &parent {
+        cmd.extend(args!["--parent", p.as_str()]);
+    }
+    if minor {
+        cmd.push("--minor".into());
+    }
+    let step = e.run_td(a, "create", cmd, &Subject::default())?;
+    let target = parent.clone().unwrap_or_default();
+    let Some(id) = created_id(&step.outcome, &step.output.output) else {
+        let mut step = step;
+        if step.outcome.is_ok() {
+            step.outcome = Outcome::Unexpected("create printed no CREATED td-<hex> line".into());
+        }
+        return Ok(e.result(a, "create", target, step));
+    };
+    let mut issue = IssueModel::new(&id, Some(a));
+    issue.minor = minor;
+    issue.parent = parent.unwrap_or_default();
+    e.model_mut(a).track_created(issue);
+    let mut step = step;
+    for (flag, text) in [
+        ("--description", description.value),
+        ("--acceptance", acceptance.value),
+    ] {
+        let follow = e.run_td(
+            a,
+            "update",
+            args!["update", id.as_str(), flag, text],
+            &Subject::issue(&id),
+        )?;
+        if !follow.outcome.is_ok() {
+            let why = format!("follow-up update {flag} failed: {:?}", follow.outcome);
+            step.outcome = step.outcome.worst(Outcome::Unexpected(why));
+            step.output = follow.output;
+        }
+    }
+    Ok(e.result(a, "create", id, step))
+}
+
+/// The new issue's id when the create succeeded.
+pub(crate) fn created_id(outcome: &Outcome, output: &str) -> Option<String> {
+    if outcome.is_ok() {
+        extract_created_id(output)
+    } else {
+        None
+    }
+}
+
+/// One `--flag value` pair of update's field menu (Intn(8)).
+fn update_field(e: &mut ChaosEngine<'_>) -> (&'static str, String) {
+    match e.data.intn(8) {
+        0 => {
+            let t = e.data.title(100);
+            e.count_edge(&[&t]);
+            ("--title", t.value)
+        }
+        1 => {
+            let t = e.data.description(1);
+            e.count_edge(&[&t]);
+            ("--description", t.value)
+        }
+        2 => ("--type", e.data.choice(&TYPES).to_string()),
+        3 => ("--priority", e.data.choice(&PRIORITIES).to_string()),
+        4 => ("--points", e.data.choice(&POINTS).to_string()),
+        5 => ("--labels", e.data.labels(0)),
+        6 => {
+            let t = e.data.acceptance(0);
+            e.count_edge(&[&t]);
+            ("--acceptance", t.value)
+        }
+        _ => ("--sprint", e.data.choice(&SPRINTS).to_string()),
+    }
+}
+
+/// update (10): 1–3 fields (repeats allowed; the later flag wins in the CLI).
+pub fn update(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
+    let Some(id) = e.pick_issue(a, Mode::NotDeleted) else {
+        return Ok(e.skip(a, "update", "no live issue"));
+    };
+    let n = 1 + e.data.intn(3);
+    let mut cmd = args!["update", id.as_str()];
+    for _ in 0..n {
+        let (flag, value) = update_field(e);
+        cmd.extend(args![flag, value]);
+    }
+    let step = e.run_td(a, "update", cmd, &Subject::issue(&id))?;
+    Ok(e.result(a, "update", id, step))
+}
+
+/// update_append (2): `--append` 1–3 words to the acceptance or the description.
+pub fn update_append(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
+    let Some(id) = e.pick_issue(a, Mode::NotDeleted) else {
+        return Ok(e.skip(a, "update_append", "no live issue"));
+    };
+    let flag = if e.data.intn(2) == 1 {
+        "--acceptance"
+    } else {
+        "--description"
+    };
+    let n = 1 + e.data.intn(3);
+    let text = e.data.words(n);
+    let cmd = args!["update", id.as_str(), "--append", flag, text];
+    let step = e.run_td(a, "update_append", cmd, &Subject::issue(&id))?;
+    Ok(e.result(a, "update_append", id, step))
+}
+
+/// delete (2): soft delete.
+pub fn delete(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
+    let Some(id) = e.pick_issue(a, Mode::NotDeleted) else {
+        return Ok(e.skip(a, "delete", "no live issue"));
+    };
+    let step = e.run_td(
+        a,
+        "delete",
+        args!["delete", id.as_str()],
+        &Subject::issue(&id),
+    )?;
+    if step.outcome.is_ok() {
+        e.model_mut(a).set_deleted(&id, true);
+    }
+    Ok(e.result(a, "delete", id, step))
+}
+
+/// restore (1): undo a soft delete.
+pub fn restore(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
+    let Some(id) = e.pick_issue(a, Mode::Deleted) else {
+        return Ok(e.skip(a, "restore", "no deleted issue"));
+    };
+    let step = e.run_td(
+        a,
+        "restore",
+        args!["restore", id.as_str()],
+        &Subject::issue(&id),
+    )?;
+    if step.outcome.is_ok() {
+        e.model_mut(a).set_deleted(&id, false);
+    }
+    Ok(e.result(a, "restore", id, step))
+}
+
+/// update_bulk (2): one field on 2–3 distinct issues; every id must print UPDATED.
+pub fn update_bulk(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
+    let count = 2 + e.pick_index(2);
+    let ids = e.pick_distinct(a, Mode::NotDeleted, count);
+    if ids.len() < 2 {
+        return Ok(e.skip(a, "update_bulk", "fewer than 2 distinct live issues"));
+    }
+    let (flag, value) = match e.data.intn(5) {
+        0 => ("--priority", e.data.choice(&PRIORITIES).to_string()),
+        1 => ("--type", e.data.choice(&TYPES).to_string()),
+        2 => ("--points", e.data.choice(&POINTS).to_string()),
+        3 => ("--labels", e.data.labels(0)),
+        _ => ("--sprint", e.data.choice(&SPRINTS).to_string()),
+    };
+    let mut cmd = args!["update"];
+    cmd.extend(ids.iter().cloned());
+    cmd.extend(args![flag, value]);
+    let step = e.run_td(a, "update_bulk", cmd, &Subject::issues(&ids))?;
+    Ok(e.result(a, "update_bulk", ids.join(","), step))
+}
