@@ -214,6 +214,11 @@ fn delete_restore_and_undo_propagate() {
     alice.ok(&["delete", &doomed]);
     alice.ok(&["update", &edited, "--title", "A regretted title edit"]);
     alice.sync();
+    bob.sync();
+    assert_eq!(
+        bob.text("issues", &edited, "title"),
+        "A regretted title edit"
+    );
     alice.ok(&["undo"]);
     team.sync_all();
     team.assert_converged_ignoring(SOFT_DELETE_DIVERGES);
@@ -224,7 +229,7 @@ fn delete_restore_and_undo_propagate() {
     );
     let listed = bob.ok(&["list", "--all"]).stdout;
     assert!(
-        !listed.contains(&doomed),
+        listed.contains(&edited) && !listed.contains(&doomed),
         "deleted issue listed on bob: {listed}"
     );
 
