@@ -11,6 +11,7 @@ pub mod bins;
 pub mod db;
 pub mod login;
 pub mod process;
+pub mod seed;
 pub mod server;
 
 use actor::Actor;
@@ -32,7 +33,7 @@ pub struct Team {
     pub project: String,
     pub server: Server,
     // Last: the directory outlives the processes using it.
-    _tmp: tempfile::TempDir,
+    tmp: tempfile::TempDir,
 }
 
 impl Team {
@@ -62,23 +63,31 @@ impl Team {
             .find(|w| w.starts_with("p_"))
             .unwrap_or_else(|| panic!("no project id in {out:#?}"))
             .to_string();
-        let mut actors = vec![boss];
-        for (name, role) in members {
-            let a = Actor::new(tmp.path(), name, &url);
-            match role {
-                Role::Writer => actors[0].ok(&["sync-project", "invite", &a.email, "writer"]),
-                Role::Reader => actors[0].ok(&["sync-project", "invite", &a.email, "reader"]),
-                Role::Outsider => a.ok(&["auth", "status"]),
-            };
-            a.ok(&["sync-project", "link", &project]);
-            actors.push(a);
-        }
-        Team {
-            actors,
+        let mut team = Team {
+            actors: vec![boss],
             project,
             server,
-            _tmp: tmp,
+            tmp: tmp,
+        };
+        for (name, role) in members {
+            team.join(name, *role);
         }
+        team
+    }
+
+    /// Logs `name` in (the user must exist), adds it to the project with `role` and links
+    /// its client.
+    pub fn join(&mut self, name: &str, role: Role) -> &Actor {
+        let a = Actor::new(self.tmp.path(), name, &self.server.url());
+        let owner = &self.actors[0];
+        match role {
+            Role::Writer => owner.ok(&["sync-project", "invite", &a.email, "writer"]),
+            Role::Reader => owner.ok(&["sync-project", "invite", &a.email, "reader"]),
+            Role::Outsider => a.ok(&["auth", "status"]),
+        };
+        a.ok(&["sync-project", "link", &self.project]);
+        self.actors.push(a);
+        self.actors.last().expect("just pushed")
     }
 
     /// The actor called `name`.
@@ -119,13 +128,19 @@ impl Team {
 
     /// The number of events the server holds for the project (read from events.db).
     pub fn server_event_count(&self) -> i64 {
+        self.server_int("SELECT COUNT(*) FROM events")
+    }
+
+    /// One integer from the project's events.db (read-only; the server may be running).
+    pub fn server_int(&self, sql: &str) -> i64 {
         let c = rusqlite::Connection::open_with_flags(
             self.server.events_db(&self.project),
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
         )
         .expect("open events.db");
-        c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-        c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
-            .expect("count events")
+        c.busy_timeout(std::time::Duration::from_secs(10))
+            .expect("busy timeout");
+        c.query_row(sql, [], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 }
