@@ -30,9 +30,14 @@ fn counted(r: &ActionResult) -> u64 {
 
 impl ChaosEngine<'_> {
     /// One conflict round; `kind` (0–99) picks its shape. Returns the non-skipped actions.
-    /// Without two actors sharing a live issue it runs one ordinary action.
+    /// Without two actors sharing a live issue (or when pinned) it runs one ordinary action.
     pub(crate) fn conflict_round(&mut self, kind: usize) -> Result<u64, EngineError> {
-        let Some((a, b, id)) = self.shared_issue() else {
+        let shared = match self.pinned {
+            // A pinned engine is a partition: no other actor may act.
+            Some(_) => None,
+            None => self.shared_issue(),
+        };
+        let Some((a, b, id)) = shared else {
             return Ok(counted(&self.run_action()?));
         };
         let n = if kind < 30 {

@@ -3,11 +3,11 @@
 use super::Exec;
 use crate::args;
 use crate::engine::classify::extract_created_id;
-use crate::engine::invoke::Subject;
+use crate::engine::invoke::{Step, Subject};
 use crate::engine::model::IssueModel;
 use crate::engine::random::{POINTS, PRIORITIES, SPRINTS, TYPES};
 use crate::engine::selection::Mode;
-use crate::engine::{ChaosEngine, Outcome};
+use crate::engine::{ChaosEngine, EngineError, Outcome};
 
 /// create (15): title, type, priority, points, labels, description, acceptance; 40 % a
 /// parent; 30 % `--minor` (a create flag — td's update has none). The description and
@@ -28,55 +28,53 @@ pub fn create(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         None
     };
     let minor = e.pick_index(10) < 3;
-    let mut cmd = args![
-        "create",
-        title.value,
-        "--type",
-        ty,
-        "--priority",
-        priority,
-        "--points",
-        points,
-        "--labels",
-        labels
-    ];
+    let mut cmd = args!["create", title.value, "--type", ty, "--priority", priority];
+    cmd.extend(args!["--points", points, "--labels", labels]);
     if let Some(p) = &parent {
         cmd.extend(args!["--parent", p.as_str()]);
     }
     if minor {
         cmd.push("--minor".into());
     }
-    let step = e.run_td(a, "create", cmd, &Subject::default())?;
-    let target = parent.clone().unwrap_or_default();
+    let mut step = e.run_td(a, "create", cmd, &Subject::default())?;
     let Some(id) = created_id(&step.outcome, &step.output.output) else {
-        let mut step = step;
         if step.outcome.is_ok() {
             step.outcome = Outcome::Unexpected("create printed no CREATED td-<hex> line".into());
         }
-        return Ok(e.result(a, "create", target, step));
+        return Ok(e.result(a, "create", parent.unwrap_or_default(), step));
     };
     let mut issue = IssueModel::new(&id, Some(a));
     issue.minor = minor;
     issue.parent = parent.unwrap_or_default();
     e.model_mut(a).track_created(issue);
-    let mut step = step;
-    for (flag, text) in [
+    let follow_ups = [
         ("--description", description.value),
         ("--acceptance", acceptance.value),
-    ] {
-        let follow = e.run_td(
-            a,
-            "update",
-            args!["update", id.as_str(), flag, text],
-            &Subject::issue(&id),
-        )?;
-        if !follow.outcome.is_ok() {
-            let why = format!("follow-up update {flag} failed: {:?}", follow.outcome);
-            step.outcome = step.outcome.worst(Outcome::Unexpected(why));
-            step.output = follow.output;
-        }
+    ];
+    for (flag, text) in follow_ups {
+        follow_up(e, a, &id, flag, text, &mut step)?;
     }
     Ok(e.result(a, "create", id, step))
+}
+
+/// One of create's follow-up updates; a failure makes the whole create unexpected.
+fn follow_up(
+    e: &mut ChaosEngine<'_>,
+    a: usize,
+    id: &str,
+    flag: &str,
+    text: String,
+    step: &mut Step,
+) -> Result<(), EngineError> {
+    let cmd = args!["update", id, flag, text];
+    let follow = e.run_td(a, "update", cmd, &Subject::issue(id))?;
+    if !follow.outcome.is_ok() {
+        let why = format!("follow-up update {flag} failed: {:?}", follow.outcome);
+        step.outcome =
+            std::mem::replace(&mut step.outcome, Outcome::Ok).worst(Outcome::Unexpected(why));
+        step.output = follow.output;
+    }
+    Ok(())
 }
 
 /// The new issue's id when the create succeeded.
