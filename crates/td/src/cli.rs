@@ -116,9 +116,8 @@ fn report(e: clap::Error, argv: &[String]) -> ExitCode {
                 _ => "?".into(),
             };
             let flag = arg.split('=').next().unwrap_or(&arg).to_string();
-            eprintln!("Error: unknown flag: {flag}");
             let cmd = argv.get(1).map(String::as_str).unwrap_or("");
-            eprintln!("Run 'td {cmd} --help' for usage.");
+            print_unknown_flag(cmd, &flag);
             ExitCode::from(1)
         }
         _ => {
@@ -135,6 +134,12 @@ fn report(e: clap::Error, argv: &[String]) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The unknown-flag report of §5 (also used by commands whose positionals accept `-x`).
+pub fn print_unknown_flag(cmd: &str, flag: &str) {
+    eprintln!("Error: unknown flag: {flag}");
+    eprintln!("Run 'td {cmd} --help' for usage.");
 }
 
 #[cfg(test)]

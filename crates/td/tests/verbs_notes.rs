@@ -258,3 +258,31 @@ fn handoff_refusals_write_nothing() {
         .contains("no issue specified and no focused issue"));
     assert_eq!(p.snapshot(), before);
 }
+
+#[test]
+fn log_message_may_start_with_a_dash_and_flags_still_parse_after_it() {
+    let p = Project::new();
+    let id = p.create("Issue logged with dashed messages", &[]);
+    p.td(&["log", "--issue", &id, "- first item"]).ok();
+    let out = p.td(&["log", "-x marks the spot", "--blocker", "--issue", &id]);
+    assert_eq!(out.ok().stdout, format!("LOGGED {id} [blocker]\n"));
+    let out = p.td(&["log", &id, "--result", "-1 regressions"]);
+    assert_eq!(out.ok().stdout, format!("LOGGED {id} [result]\n"));
+    let rows = p.rows("SELECT message, type FROM logs ORDER BY rowid", &[]);
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| (r.str("message"), r.str("type")))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("- first item".to_string(), "progress".to_string()),
+            ("-x marks the spot".into(), "blocker".into()),
+            ("-1 regressions".into(), "result".into()),
+        ]
+    );
+    // A third positional is still an error, and writes nothing.
+    let before = p.snapshot();
+    p.td(&["log", &id, "one", "two"]).expect_code(1);
+    assert_eq!(p.snapshot(), before);
+}

@@ -11,9 +11,12 @@ use crate::store::{issues, logs, session_state};
 #[derive(Debug, clap::Args)]
 #[command(args_override_self = true)]
 pub struct Args {
-    /// `[issue-id] <message>`
-    #[arg(num_args = 0..)]
-    pub words: Vec<String>,
+    /// `[issue-id] <message>` (either order). Two single-value positionals rather than a
+    /// list: a message may then start with `-` ("- item") while flags after it still parse.
+    #[arg(allow_hyphen_values = true)]
+    pub first: Option<String>,
+    #[arg(allow_hyphen_values = true)]
+    pub second: Option<String>,
     #[arg(short = 'i', long, visible_alias = "task", short_alias = 'T')]
     pub issue: Option<String>,
     #[arg(short = 't', long = "type")]
@@ -62,19 +65,25 @@ fn stdin_message() -> String {
 
 pub fn run(g: &Global, a: Args) -> Result<()> {
     let (mut id, mut message) = (a.issue.clone(), String::new());
-    match a.words.as_slice() {
-        [x, y] if ids::looks_like_issue_id(y) && !ids::looks_like_issue_id(x) => {
-            id = Some(y.clone());
-            message = x.clone();
+    match (a.first.clone(), a.second.clone()) {
+        (Some(x), Some(y)) if ids::looks_like_issue_id(&y) && !ids::looks_like_issue_id(&x) => {
+            id = Some(y);
+            message = x;
         }
-        [x, y] => {
-            id = Some(x.clone());
-            message = y.clone();
+        (Some(x), Some(y)) => {
+            // Neither is an id: a dashed one is a mistyped flag, not an issue to look up.
+            if !ids::looks_like_issue_id(&x) {
+                if let Some(flag) = [&x, &y].into_iter().find(|v| v.starts_with('-')) {
+                    crate::cli::print_unknown_flag("log", flag);
+                    return crate::output::silent();
+                }
+            }
+            id = Some(x);
+            message = y;
         }
-        [x] if ids::looks_like_issue_id(x) => id = Some(x.clone()),
-        [x] => message = x.clone(),
-        [] => {}
-        _ => bail!("too many arguments: expected [issue-id] <message>"),
+        (Some(x), None) if ids::looks_like_issue_id(&x) => id = Some(x),
+        (Some(x), None) => message = x,
+        _ => {}
     }
     if message.is_empty() {
         message = stdin_message();
