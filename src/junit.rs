@@ -112,7 +112,7 @@ mod tests {
 
     #[test]
     fn golden_report() {
-        let t = junit_report::datetime!(2026-01-02 03:04:05 UTC);
+        let t = junit_report::OffsetDateTime::from_unix_timestamp(1_767_323_045).expect("valid timestamp");
         let xml = render("td-e2e", &cases(), Some(t));
         let golden = include_str!("../tests/fixtures/junit/golden.xml");
         assert_eq!(xml.trim(), golden.trim(), "\n--- got ---\n{xml}");
