@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use td_core::{ids, time};
 
 /// The current session.
@@ -63,9 +63,19 @@ fn parent_pid() -> i64 {
 }
 
 /// Finds the newest session for this key (or one with an empty worktree id) and touches
-/// it; creates one when none exists.
+/// it; creates one when none exists. Lookup and insert share one IMMEDIATE transaction:
+/// readers take no `db.lock`, and two processes of a new identity starting together must
+/// not both insert (two ids for one actor would break every creator/implementer check).
 pub fn get_or_create(conn: &Connection, base_dir: &Path) -> Result<Session> {
     let k = key(base_dir);
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+        .context("begin session transaction")?;
+    let session = find_or_insert(&tx, k)?;
+    tx.commit().context("commit session")?;
+    Ok(session)
+}
+
+fn find_or_insert(conn: &Connection, k: Key) -> Result<Session> {
     let now = time::db_now();
     let found: Option<(String, String)> = conn
         .query_row(
