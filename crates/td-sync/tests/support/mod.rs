@@ -67,7 +67,7 @@ impl Team {
             actors: vec![boss],
             project,
             server,
-            tmp: tmp,
+            tmp,
         };
         for (name, role) in members {
             team.join(name, *role);
