@@ -1,0 +1,199 @@
+//! Crafted databases for the verifier tests: real client schema, rows written by hand.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use rusqlite::Connection;
+use td_e2e::verify::{ActorDb, CheckResult, Verdict};
+use tempfile::TempDir;
+
+/// A tempdir with one `issues.db` per actor, created with td_core's schema.
+pub struct World {
+    pub dir: TempDir,
+    pub dbs: Vec<ActorDb>,
+}
+
+impl World {
+    pub fn new(actors: &[&str]) -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dbs = actors
+            .iter()
+            .map(|a| {
+                let path = dir.path().join(format!("client-{a}")).join("issues.db");
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                let conn = Connection::open(&path).unwrap();
+                td_core::schema::apply_pragmas(&conn).unwrap();
+                td_core::schema::create(&conn).unwrap();
+                ActorDb::new(*a, path)
+            })
+            .collect();
+        World { dir, dbs }
+    }
+
+    pub fn path(&self, actor: &str) -> PathBuf {
+        self.db(actor).path.clone()
+    }
+
+    pub fn db(&self, actor: &str) -> &ActorDb {
+        self.dbs.iter().find(|d| d.actor == actor).expect("actor")
+    }
+
+    /// Runs `sql` (a batch) on one actor's database.
+    pub fn exec(&self, actor: &str, sql: &str) {
+        let conn = Connection::open(self.path(actor)).unwrap();
+        conn.execute_batch(sql)
+            .unwrap_or_else(|e| panic!("{actor}: {e}\n{sql}"));
+    }
+
+    /// Runs `sql` on every actor's database.
+    pub fn exec_all(&self, sql: &str) {
+        for d in &self.dbs {
+            self.exec(&d.actor, sql);
+        }
+    }
+
+    /// Appends one action_log row to `actor` (synced iff `seq` is given).
+    pub fn log(&self, actor: &str, ev: Ev) {
+        let conn = Connection::open(self.path(actor)).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM action_log", [], |r| r.get(0))
+            .unwrap();
+        conn.execute(
+            "INSERT INTO action_log (id, session_id, action_type, entity_type, entity_id, \
+             previous_data, new_data, timestamp, undone, synced_at, server_seq) \
+             VALUES (?1, 'ses_test', ?2, ?3, ?4, ?5, ?6, '2026-01-01T00:00:00Z', 0, \
+             CASE WHEN ?7 IS NULL THEN NULL ELSE '2026-01-01 00:00:01' END, ?7)",
+            rusqlite::params![
+                format!("al-{actor}-{n}"),
+                ev.action,
+                ev.entity,
+                ev.id,
+                ev.prev,
+                ev.new,
+                ev.seq
+            ],
+        )
+        .unwrap();
+    }
+}
+
+/// One action_log row to write.
+pub struct Ev {
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub id: &'static str,
+    pub seq: Option<i64>,
+    pub prev: &'static str,
+    pub new: &'static str,
+}
+
+pub fn ev(action: &'static str, entity: &'static str, id: &'static str, seq: i64) -> Ev {
+    Ev {
+        action,
+        entity,
+        id,
+        seq: Some(seq),
+        prev: "",
+        new: "",
+    }
+}
+
+impl Ev {
+    pub fn prev(mut self, p: &'static str) -> Ev {
+        self.prev = p;
+        self
+    }
+    pub fn new_data(mut self, n: &'static str) -> Ev {
+        self.new = n;
+        self
+    }
+    pub fn unsynced(mut self) -> Ev {
+        self.seq = None;
+        self
+    }
+}
+
+/// The one result whose name starts with `prefix` (panics listing all names otherwise).
+pub fn result<'a>(results: &'a [CheckResult], prefix: &str) -> &'a CheckResult {
+    let found: Vec<&CheckResult> = results
+        .iter()
+        .filter(|r| r.name.starts_with(prefix))
+        .collect();
+    match found.as_slice() {
+        [one] => one,
+        _ => panic!(
+            "expected one result named {prefix:?}, have: {:#?}",
+            results.iter().map(|r| &r.name).collect::<Vec<_>>()
+        ),
+    }
+}
+
+/// Asserts every result passed, printing the failures otherwise.
+pub fn assert_all_valid(results: &[CheckResult]) {
+    let bad: Vec<&CheckResult> = results.iter().filter(|r| !r.passed()).collect();
+    assert!(bad.is_empty(), "unexpected failures: {bad:#?}");
+    assert!(!results.is_empty());
+}
+
+/// Asserts `r` is Invalid and its details contain every needle.
+pub fn assert_invalid(r: &CheckResult, needles: &[&str]) {
+    assert_eq!(r.verdict, Verdict::Invalid, "expected Invalid: {r:#?}");
+    for n in needles {
+        assert!(
+            r.details.contains(n),
+            "details of {} lack {n:?}:\n{}",
+            r.name,
+            r.details
+        );
+    }
+}
+
+/// The names of the non-passing results.
+pub fn failing_names(results: &[CheckResult]) -> Vec<String> {
+    results
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| r.name.clone())
+        .collect()
+}
+
+/// Two actors after a clean run: same rows, each actor's own pushed events, cursors at 6.
+///
+/// alice: create td-aaa111 (1), start (3), review (4).
+/// bob:   create td-bbb222 (2), comment cm-1 on td-aaa111 (5), delete td-bbb222 (6).
+pub fn synced_world() -> World {
+    let w = World::new(&["alice", "bob"]);
+    w.exec_all(
+        "INSERT INTO issues (id, title, status) VALUES ('td-aaa111', 'first', 'in_review');
+         INSERT INTO issues (id, title, status, deleted_at) VALUES ('td-bbb222', 'second', 'open', '2026-01-01');
+         INSERT INTO comments (id, issue_id, session_id, text) VALUES ('cm-1', 'td-aaa111', 'ses_b', 'hi');
+         INSERT INTO sync_state (project_id, last_pushed_action_id, last_pulled_server_seq) VALUES ('p_test', 3, 6);",
+    );
+    w.log(
+        "alice",
+        ev("create", "issue", "td-aaa111", 1).new_data(OPEN),
+    );
+    w.log(
+        "alice",
+        ev("start", "issue", "td-aaa111", 3)
+            .prev(OPEN)
+            .new_data(IN_PROGRESS),
+    );
+    w.log(
+        "alice",
+        ev("review", "issue", "td-aaa111", 4)
+            .prev(IN_PROGRESS)
+            .new_data(IN_REVIEW),
+    );
+    w.log("bob", ev("create", "issue", "td-bbb222", 2).new_data(OPEN));
+    w.log(
+        "bob",
+        ev("create", "comments", "cm-1", 5).new_data(r#"{"id":"cm-1"}"#),
+    );
+    w.log("bob", ev("delete", "issue", "td-bbb222", 6).prev(OPEN));
+    w
+}
+
+pub const OPEN: &str = r#"{"id":"x","status":"open"}"#;
+pub const IN_PROGRESS: &str = r#"{"id":"x","status":"in_progress"}"#;
+pub const IN_REVIEW: &str = r#"{"id":"x","status":"in_review"}"#;
