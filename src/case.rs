@@ -481,8 +481,12 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The key a toml error is about: named in the message (unknown/missing/duplicate), else the
-/// key on the error's line; prefixed with the enclosing table (`faults.`, `step[2].`).
+/// key right before the error on its line; prefixed with the enclosing table (`faults.`,
+/// `step[2].`) and any inline tables open at that point (`sql.`).
 fn key_of_toml_error(text: &str, offset: usize, message: &str) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..offset];
     let named = ["unknown field `", "missing field `", "duplicate key `"]
         .iter()
         .find_map(|p| {
@@ -491,25 +495,58 @@ fn key_of_toml_error(text: &str, offset: usize, message: &str) -> Option<String>
                 .and_then(|(_, rest)| rest.split_once('`'))
         })
         .map(|(k, _)| k.to_string());
-    let key = named.or_else(|| key_on_line(text, offset))?;
-    Some(match table_at(text, offset) {
-        Some(table) => format!("{table}.{key}"),
-        None => key,
-    })
+    let key = named.or_else(|| key_before(before))?;
+    // A missing-field span starts at the inline table's own `{`.
+    let mut path = open_inline_tables(before, text[offset..].starts_with('{'));
+    if path.last() == Some(&key) {
+        path.pop();
+    }
+    let mut parts: Vec<String> = table_at(text, offset).into_iter().collect();
+    parts.extend(path);
+    parts.push(key);
+    Some(parts.join("."))
 }
 
-/// `key` of a `key = value` line containing `offset`.
-fn key_on_line(text: &str, offset: usize) -> Option<String> {
-    let offset = offset.min(text.len());
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[start..].lines().next().unwrap_or("");
-    let (key, _) = line.split_once('=')?;
-    let key = key.trim();
-    let bare = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    bare.then(|| key.to_string())
+/// The bare key of a `key =` that `s` ends with.
+fn key_before(s: &str) -> Option<String> {
+    let s = s.trim_end().strip_suffix('=')?.trim_end();
+    let start = s
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let key = &s[start..];
+    (!key.is_empty()).then(|| key.to_string())
+}
+
+/// Keys of the inline tables (`key = {`) still open at the end of `line` (quoted text
+/// skipped); `open_at_end` counts a `{` right at the end as open.
+fn open_inline_tables(line: &str, open_at_end: bool) -> Vec<String> {
+    let mut stack = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (Some('"'), '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (Some(q), c) if c == q && !escaped => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{') => stack.push(key_before(&line[..i]).unwrap_or_default()),
+            (None, '}') => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        escaped = false;
+    }
+    if open_at_end && quote.is_none() {
+        stack.push(key_before(line).unwrap_or_default());
+    }
+    stack.retain(|k| !k.is_empty());
+    stack
 }
 
 /// The table header governing `offset`: `faults`, or `step[N]` (1-based) for `[[step]]`.
@@ -997,14 +1034,14 @@ impl StepValidator<'_> {
         self.placeholders_known(index, "sql.query", f.query.span(), query)?;
         let expect = match (&f.equals, &f.rows) {
             (Some(e), None) => {
-                SqlExpect::Equals(self.literal(key("equals"), e.span(), e.get_ref())?)
+                SqlExpect::Equals(self.literal(index, "sql.equals", e.span(), e.get_ref())?)
             }
             (None, Some(r)) => SqlExpect::Rows(
                 r.get_ref()
                     .iter()
                     .map(|row| {
                         row.iter()
-                            .map(|c| self.literal(key("rows"), r.span(), c))
+                            .map(|c| self.literal(index, "sql.rows", r.span(), c))
                             .collect()
                     })
                     .collect::<Result<_, _>>()?,
@@ -1024,21 +1061,26 @@ impl StepValidator<'_> {
         })
     }
 
+    /// A typed value of a sql step; text may hold `{name}` placeholders like the query.
     fn literal(
         &self,
-        key: Option<String>,
+        index: usize,
+        key: &str,
         span: Range<usize>,
         v: &toml::Value,
     ) -> Result<SqlLiteral, CaseError> {
         Ok(match v {
-            toml::Value::String(s) => SqlLiteral::Text(s.clone()),
+            toml::Value::String(s) => {
+                self.placeholders_known(index, key, span, s)?;
+                SqlLiteral::Text(s.clone())
+            }
             toml::Value::Integer(i) => SqlLiteral::Integer(*i),
             toml::Value::Float(f) => SqlLiteral::Real(*f),
             toml::Value::Boolean(b) => SqlLiteral::Integer(i64::from(*b)),
             other => {
                 return Err(self.cx.error(
                     span,
-                    key,
+                    Some(format!("step[{index}].{key}")),
                     format!(
                         "expected a string, integer, float or boolean, got {}",
                         other.type_str()

@@ -267,13 +267,22 @@ fn bad_steps_are_rejected_with_their_key() {
             "step[1].sql.equals",
         ),
         (
+            "sql = { actor = \"bob\", query = \"SELECT 1\", rows = [[\"{q}\"]] }",
+            "step[1].sql.rows",
+        ),
+        (
             "sql = { actor = \"bob\", query = \"SELECT 1\", equals = [1] }",
             "step[1].sql.equals",
         ),
         (
-            "sql = { actor = \"bob\", query = \"SELECT 1\", equals = 1, extra = 2 }",
-            "step[1].extra",
+            "sql = { actor = \"bob\", query = \"SELECT '{x}'\", equals = 1, extra = 2 }",
+            "step[1].sql.extra",
         ),
+        (
+            "sql = { actor = 3, query = \"SELECT 1\", equals = 1 }",
+            "step[1].sql.actor",
+        ),
+        ("sql = { actor = \"bob\", equals = 1 }", "step[1].sql.query"),
     ] {
         let e = err(&format!("kind = \"steps\"\nactors = 2\n[[step]]\n{step}\n"));
         assert_eq!(e.key.as_deref(), Some(key), "{step}: {e}");
