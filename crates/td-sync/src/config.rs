@@ -59,6 +59,9 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_level: tracing::Level,
     pub rate_limits: RateLimits,
+    /// `SYNC_ADDR_FILE` (extension): after binding, the bound address is written here, so a
+    /// process started on port 0 can be found.
+    pub addr_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -76,6 +79,7 @@ impl Default for Config {
             log_format: LogFormat::Json,
             log_level: tracing::Level::INFO,
             rate_limits: RateLimits::default(),
+            addr_file: None,
         }
     }
 }
@@ -118,6 +122,7 @@ impl Config {
         if let Some(v) = set("SYNC_PROJECT_DATA_DIR") {
             c.project_data_dir = v.into();
         }
+        c.addr_file = set("SYNC_ADDR_FILE").map(PathBuf::from);
         if let Some(v) = set("SYNC_SHUTDOWN_TIMEOUT") {
             match parse_go_duration(&v) {
                 Some(d) => c.shutdown_timeout = d,

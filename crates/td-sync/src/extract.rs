@@ -37,6 +37,11 @@ where
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|_| ApiError::invalid_json())?;
+        // Every request body is an object; serde alone would also take `[…]` for a struct.
+        let is_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if !is_object {
+            return Err(ApiError::invalid_json());
+        }
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|_| ApiError::invalid_json())

@@ -1,5 +1,7 @@
 //! `td-sync`: runs the server configured by `SYNC_*` variables, or `td-sync admin …`.
 
+use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -49,9 +51,12 @@ fn run_server() -> anyhow::Result<()> {
         tracing::warn!("{w}");
     }
     let listen_addr = config.listen_addr.clone();
+    let addr_file = config.addr_file.clone();
     let app = App::open(config)?;
     let listener = listen::bind(&listen_addr).context("start server")?;
-    publish_addr(&listener)?;
+    if let Some(path) = addr_file {
+        write_addr_file(&path, listener.local_addr()?)?;
+    }
     let runtime = tokio::runtime::Runtime::new().context("start tokio runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener).context("start server")?;
@@ -60,19 +65,13 @@ fn run_server() -> anyhow::Result<()> {
     })
 }
 
-/// `SYNC_ADDR_FILE` (a td-e2e addition): after binding, write the bound address there
-/// (atomically: temp file + rename), so a harness can listen on port 0 without racing
-/// another process for a port it chose.
-fn publish_addr(listener: &std::net::TcpListener) -> anyhow::Result<()> {
-    let Some(path) = std::env::var_os("SYNC_ADDR_FILE").filter(|p| !p.is_empty()) else {
-        return Ok(());
-    };
-    let path = std::path::PathBuf::from(path);
-    let addr = listener.local_addr().context("read bound address")?;
-    tracing::info!(addr = %addr, "server started");
+/// `SYNC_ADDR_FILE` (a td-e2e addition): writes the bound address atomically (temp file +
+/// rename), so a harness can listen on port 0 and a reader never sees half an address.
+fn write_addr_file(path: &Path, addr: SocketAddr) -> anyhow::Result<()> {
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, addr.to_string()).with_context(|| format!("write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("rename to {}", path.display()))?;
+    std::fs::write(&tmp, format!("{addr}\n"))
+        .with_context(|| format!("write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("rename to {}", path.display()))?;
     Ok(())
 }
 

@@ -21,8 +21,21 @@ pub const HIGH: RateLimits = RateLimits {
 
 pub struct TestServer {
     pub dir: TempDir,
-    pub base: String,
+    http: Http,
     handle: Option<ServerHandle>,
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Http;
+
+    fn deref(&self) -> &Http {
+        &self.http
+    }
+}
+
+/// A client for one server base URL.
+pub struct Http {
+    pub base: String,
     agent: ureq::Agent,
 }
 
@@ -47,14 +60,10 @@ impl TestServer {
         }
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
         let handle = td_sync::start(listener, config).expect("start server");
-        let agent = ureq::AgentBuilder::new()
-            .timeout(Duration::from_secs(60))
-            .build();
         TestServer {
             dir,
-            base: handle.url(),
+            http: Http::new(&handle.url()),
             handle: Some(handle),
-            agent,
         }
     }
 
@@ -62,11 +71,46 @@ impl TestServer {
         self.dir.path().join("server.db")
     }
 
-    /// Sends a request; any status comes back as a [`Resp`].
+    /// Stops the server and waits for it.
+    pub fn stop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.shutdown().expect("clean shutdown");
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Http {
+    pub fn new(base: &str) -> Http {
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(60))
+            .build();
+        Http {
+            base: base.to_string(),
+            agent,
+        }
+    }
+
+    /// Sends a request; any status comes back as a [`Resp`], transport errors panic.
     pub fn call(&self, method: &str, path: &str, key: Option<&str>, body: Body) -> Resp {
-        let mut req = self
-            .agent
-            .request(method, &format!("{}{path}", self.base));
+        self.try_call(method, path, key, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: transport error {e}"))
+    }
+
+    /// Like [`Http::call`], returning transport errors (connection refused, reset…).
+    pub fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Body,
+    ) -> Result<Resp, Box<ureq::Error>> {
+        let mut req = self.agent.request(method, &format!("{}{path}", self.base));
         if let Some(key) = key {
             req = req.set("Authorization", &format!("Bearer {key}"));
         }
@@ -77,12 +121,10 @@ impl TestServer {
                 .set("Content-Type", "application/json")
                 .send_bytes(&bytes),
         };
-        let resp = match result {
-            Ok(r) => r,
-            Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("{method} {path}: transport error {e}"),
-        };
-        Resp::read(resp)
+        match result {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => Ok(Resp::read(r)),
+            Err(e) => Err(Box::new(e)),
+        }
     }
 
     pub fn get(&self, path: &str, key: Option<&str>) -> Resp {
@@ -123,7 +165,9 @@ impl TestServer {
         mail.expect(200);
         assert_eq!(mail.json()["to"], email);
         let text = mail.json()["text"].as_str().unwrap().to_string();
-        let at = text.find("/auth/device/approve?token=").expect("link in email");
+        let at = text
+            .find("/auth/device/approve?token=")
+            .expect("link in email");
         let start = text[..at].rfind("http").expect("absolute link");
         let end = text[at..]
             .find(char::is_whitespace)
@@ -156,24 +200,18 @@ impl TestServer {
     }
 
     pub fn push(&self, key: &str, project: &str, body: Value) -> Resp {
-        self.post(&format!("/v1/projects/{project}/sync/push"), Some(key), body)
+        self.post(
+            &format!("/v1/projects/{project}/sync/push"),
+            Some(key),
+            body,
+        )
     }
 
     pub fn pull(&self, key: &str, project: &str, query: &str) -> Resp {
-        self.get(&format!("/v1/projects/{project}/sync/pull?{query}"), Some(key))
-    }
-
-    /// Stops the server and waits for it.
-    pub fn stop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            h.shutdown().expect("clean shutdown");
-        }
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.stop();
+        self.get(
+            &format!("/v1/projects/{project}/sync/pull?{query}"),
+            Some(key),
+        )
     }
 }
 
@@ -281,6 +319,10 @@ pub fn push_body(device: &str, session: &str, events: Vec<Value>) -> Value {
 pub fn ack_seqs(resp: &Resp) -> Vec<i64> {
     resp.json()["acks"]
         .as_array()
-        .map(|a| a.iter().map(|x| x["server_seq"].as_i64().unwrap()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|x| x["server_seq"].as_i64().unwrap())
+                .collect()
+        })
         .unwrap_or_default()
 }
