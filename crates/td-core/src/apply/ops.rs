@@ -121,8 +121,16 @@ pub(crate) fn restore(
     Ok(())
 }
 
-/// `INSERT OR REPLACE` with exactly the payload's known columns: absent columns get their
-/// defaults and the old row's ON DELETE CASCADE children go (sync spec §9.2).
+/// Tables other tables reference with `ON DELETE CASCADE`.
+const CASCADE_PARENTS: &[&str] = &["issues", "boards", "work_sessions"];
+
+/// A full-row replace with exactly the payload's known columns: absent columns get their
+/// defaults (sync spec §9.2). For the original's `INSERT OR REPLACE` that also deleted the
+/// old row, which fired ON DELETE CASCADE and wiped children (a board edit lost every
+/// position of the board on every client; a replayed issue create lost comments whose
+/// events came earlier). Parents are therefore replaced in place with an upsert that sets
+/// every column from the would-be-inserted row (`excluded.*` holds defaults for absent
+/// columns): the same row, no cascade. See docs/deviations.md.
 fn replace(
     conn: &Connection,
     info: &TableInfo,
@@ -143,12 +151,28 @@ fn replace(
     }
     let columns: Vec<String> = known.iter().map(|(k, _)| quote_ident(k)).collect();
     let marks: Vec<String> = (1..=known.len()).map(|i| format!("?{i}")).collect();
-    let sql = format!(
-        "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
-        quote_ident(target.table),
-        columns.join(", "),
-        marks.join(", ")
-    );
+    let sql = if CASCADE_PARENTS.contains(&target.table) {
+        let sets: Vec<String> = info
+            .columns
+            .iter()
+            .filter(|c| c.as_str() != "id")
+            .map(|c| format!("{0} = excluded.{0}", quote_ident(c)))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}",
+            quote_ident(target.table),
+            columns.join(", "),
+            marks.join(", "),
+            sets.join(", ")
+        )
+    } else {
+        format!(
+            "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
+            quote_ident(target.table),
+            columns.join(", "),
+            marks.join(", ")
+        )
+    };
     let values = known.iter().map(|(k, v)| to_sql(info, target.table, k, v));
     conn.execute(&sql, params_from_iter(values))
         .map_err(ApplyError::sql(format!(

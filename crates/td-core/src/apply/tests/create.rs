@@ -36,7 +36,7 @@ fn create_id_comes_from_entity_id() {
 }
 
 #[test]
-fn replaying_an_issue_create_wipes_its_children_until_they_are_replayed() {
+fn replaying_an_issue_create_replaces_the_row_but_keeps_its_children() {
     let conn = db();
     let comment = json!({"id":"cm-1","issue_id":"td-000001","session_id":"s","text":"hi",
                          "created_at":"2026-01-02 03:04:05+00:00"});
@@ -56,10 +56,15 @@ fn replaying_an_issue_create_wipes_its_children_until_they_are_replayed() {
         &conn,
         &[create(3, "issues", "td-000001", issue("td-000001", "b"))],
     );
-    assert_eq!(count(&conn, "comments"), 0, "REPLACE cascades to comments");
+    // The original's INSERT OR REPLACE wiped these (a lost write); ours updates in place.
+    assert_eq!(
+        count(&conn, "comments"),
+        1,
+        "comments survive a replayed create"
+    );
     assert_eq!(
         count(&conn, "issue_session_history"),
-        0,
+        1,
         "and local-only children"
     );
     assert_eq!(col(&conn, "issues", "title", "td-000001"), "text:b");
@@ -68,7 +73,7 @@ fn replaying_an_issue_create_wipes_its_children_until_they_are_replayed() {
 }
 
 #[test]
-fn board_replace_wipes_its_positions() {
+fn board_replace_keeps_its_positions() {
     let conn = db();
     let board =
         json!({"id":"bd-1","name":"B","query":"","is_builtin":false,"view_mode":"swimlanes"});
@@ -99,7 +104,11 @@ fn board_replace_wipes_its_positions() {
             edited,
         )],
     );
-    assert_eq!(count(&conn, "board_issue_positions"), 0);
+    assert_eq!(
+        count(&conn, "board_issue_positions"),
+        1,
+        "a board edit keeps positions"
+    );
     assert_eq!(col(&conn, "boards", "name", "bd-1"), "text:B2");
 }
 
@@ -311,4 +320,24 @@ fn fresh_insert_is_never_a_conflict() {
         Some("2000-01-01 00:00:00"),
     );
     assert!(out.conflicts.is_empty());
+}
+
+#[test]
+fn parent_replace_resets_absent_columns_to_defaults() {
+    let conn = db();
+    let with_desc = with(issue("td-000001", "a"), "description", json!("long text"));
+    apply(&conn, &[create(1, "issues", "td-000001", with_desc)]);
+    assert_eq!(
+        col(&conn, "issues", "description", "td-000001"),
+        "text:long text"
+    );
+    apply(
+        &conn,
+        &[create(2, "issues", "td-000001", issue("td-000001", "a"))],
+    );
+    assert_eq!(
+        col(&conn, "issues", "description", "td-000001"),
+        "text:",
+        "absent = default, as REPLACE"
+    );
 }

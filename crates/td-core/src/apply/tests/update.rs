@@ -125,7 +125,7 @@ fn issue_wrapper_is_unwrapped_on_both_sides() {
 }
 
 #[test]
-fn empty_previous_data_replaces_if_exists_and_cascades() {
+fn empty_previous_data_replaces_if_exists_and_keeps_children() {
     let conn = db();
     let ws =
         json!({"id":"ws-1","name":"w","session_id":"s","started_at":"2026-01-02 03:04:05+00:00"});
@@ -161,8 +161,8 @@ fn empty_previous_data_replaces_if_exists_and_cascades() {
     );
     assert_eq!(
         count(&conn, "work_session_issues"),
-        0,
-        "replace cascades the tags"
+        1,
+        "ws end keeps the session's tags"
     );
 }
 
