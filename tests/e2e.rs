@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Condvar, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use td_e2e::run::{self, CaseEntry, CaseOutcome, Suite};
+use td_e2e::run::{self, CaseEntry, CaseOutcome, Ignored, Suite};
 
 /// One case's result, filled by a pool worker and awaited by its trial.
 #[derive(Default)]
@@ -42,7 +42,12 @@ fn verdict(o: &CaseOutcome) -> Result<(), Failed> {
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
-    let suite = match Suite::discover() {
+    let exact = if args.exact {
+        args.filter.as_deref()
+    } else {
+        None
+    };
+    let suite = match Suite::discover(exact) {
         Ok(s) => Arc::new(s),
         Err(e) => {
             eprintln!("e2e: {e}");
@@ -88,7 +93,7 @@ fn main() -> ExitCode {
 
 fn trial(i: usize, e: &CaseEntry, slots: &Arc<Vec<Slot>>) -> Trial {
     let slots = Arc::clone(slots);
-    Trial::test(e.name.clone(), move || verdict(&slots[i].wait())).with_ignored_flag(e.ignored)
+    Trial::test(e.name.clone(), move || verdict(&slots[i].wait())).with_ignored_flag(e.ignored())
 }
 
 /// Runs the selected cases on a rayon pool in the background; each result lands in its slot.

@@ -1,13 +1,218 @@
 //! Running one case end to end. Entry points: [`Suite::discover`], [`execute`],
 //! [`write_reports`]; the runner in `tests/e2e.rs` is a thin shell around them.
+//!
+//! A case runs in named phases: world setup, the case's own work (chaos loop with faults,
+//! scenario, or steps), heal (`sync_all`), final reads and verification. A failed case keeps
+//! its world on disk.
 
 mod chaos;
 mod outcome;
+mod reports;
 mod seed;
+mod steps;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::time::Instant;
 
 pub use chaos::{history_json, run as run_chaos_case, ChaosParams};
 pub use outcome::{CaseOutcome, Status};
+pub use reports::write_reports;
 pub use seed::{choose as choose_seed, fresh as fresh_seed};
+
+use crate::case::{self, Case, CaseKind, DiscoveredCase};
+use crate::config::{self, HarnessConfig};
+use crate::engine::{Budget, ChaosConfig, SyncMode};
+use crate::harness::{Harness, WorldOptions};
+use crate::verify::CheckKind;
+
+/// One discovered case file, loaded or broken.
+pub type CaseEntry = DiscoveredCase;
+
+/// Everything a run needs: the config, where cases and reports live, the cases.
+pub struct Suite {
+    pub cfg: HarnessConfig,
+    pub cases_dir: PathBuf,
+    pub report_dir: PathBuf,
+    pub entries: Vec<CaseEntry>,
+}
+
+/// A broken case is ignored only if it says so; one that cannot be read runs (and fails).
+pub trait Ignored {
+    fn ignored(&self) -> bool;
+}
+
+impl Ignored for CaseEntry {
+    fn ignored(&self) -> bool {
+        self.case.as_ref().is_ok_and(|c| c.ignored)
+    }
+}
+
+impl Suite {
+    /// Loads `harness.toml` and discovers `cases/**/*.toml` (`E2E_CASES_DIR` and
+    /// `E2E_REPORT_DIR` override the two directories, for the runner's own tests). With an
+    /// exact name, only that file is read.
+    pub fn discover(exact: Option<&str>) -> Result<Suite, String> {
+        let cfg = HarnessConfig::load_default().map_err(|e| e.to_string())?;
+        let cases_dir = std::env::var_os("E2E_CASES_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| config::workspace_root().join("cases"));
+        let report_dir = std::env::var_os("E2E_REPORT_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| cfg.report_dir());
+        let entries = match exact.and_then(|n| case::load_named(&cases_dir, n)) {
+            Some(one) => vec![one],
+            None => case::discover(&cases_dir),
+        };
+        Ok(Suite {
+            cfg,
+            cases_dir,
+            report_dir,
+            entries,
+        })
+    }
+}
+
+/// Runs one case; never panics (a panic is an errored outcome) and always reaps its world.
+pub fn execute(suite: &Suite, entry: &CaseEntry) -> CaseOutcome {
+    let start = Instant::now();
+    let mut out = match &entry.case {
+        Err(e) => CaseOutcome::errored(&entry.name, format!("malformed case file: {e}")),
+        Ok(case) => catch_unwind(AssertUnwindSafe(|| run_case(suite, case))).unwrap_or_else(|p| {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panic".into());
+            CaseOutcome::errored(&entry.name, format!("the case panicked: {msg}"))
+        }),
+    };
+    out.duration = start.elapsed();
+    out
+}
+
+fn world_options(case: &Case) -> Result<WorldOptions, String> {
+    let mut opts = WorldOptions::actors(case.actors());
+    if let CaseKind::Scenario(s) = &case.kind {
+        let sc = crate::scenarios::find(&s.scenario).ok_or_else(|| {
+            let known: Vec<&str> = crate::scenarios::all().iter().map(|s| s.name).collect();
+            format!(
+                "unknown scenario {:?} (known: {})",
+                s.scenario,
+                known.join(", ")
+            )
+        })?;
+        opts.actors = opts.actors.max(sc.actors);
+        opts.late = sc.late.iter().map(|s| s.to_string()).collect();
+    }
+    Ok(opts)
+}
+
+fn run_case(suite: &Suite, case: &Case) -> CaseOutcome {
+    let mut out = CaseOutcome::new(&case.name);
+    let seed = match choose_seed(case.seed()) {
+        Ok(s) => s,
+        Err(e) => return CaseOutcome::errored(&case.name, e),
+    };
+    if !matches!(case.kind, CaseKind::Steps(_)) {
+        out.seed = Some(seed);
+    }
+    let opts = match world_options(case) {
+        Ok(o) => o,
+        Err(e) => return CaseOutcome::errored(&case.name, e),
+    };
+    eprintln!("[{}] {}", case.name, seed_block(case, seed));
+    let mut h = match Harness::setup(&suite.cfg, &opts) {
+        Ok(h) => h,
+        Err(e) => {
+            let mut o = CaseOutcome::errored(&case.name, format!("world setup failed: {e}"));
+            o.seed = out.seed;
+            return o;
+        }
+    };
+    match &case.kind {
+        CaseKind::Chaos(_) => chaos::run(&h, &chaos_params(case, seed), &mut out),
+        CaseKind::Scenario(s) => run_scenario(&h, &s.scenario, seed, &mut out),
+        CaseKind::Steps(s) => steps::run(&h, &s.steps, &mut out),
+    }
+    if !out.passed() && suite.cfg.world.keep_failed {
+        if let Some(json) = &out.history {
+            let _ = std::fs::write(h.world_dir().join("history.json"), json);
+        }
+        out.world = Some(h.keep());
+    }
+    out
+}
+
+/// The block printed first: the seed and every derived parameter.
+fn seed_block(case: &Case, seed: u64) -> String {
+    match &case.kind {
+        CaseKind::Chaos(_) => format!(
+            "seed={seed} actors={} {}",
+            case.actors(),
+            chaos_params(case, seed).config.describe()
+        ),
+        CaseKind::Scenario(s) => format!(
+            "seed={seed} scenario={} actors={}",
+            s.scenario,
+            case.actors()
+        ),
+        CaseKind::Steps(s) => format!(
+            "steps={} actors={} (no randomness)",
+            s.steps.len(),
+            case.actors()
+        ),
+    }
+}
+
+fn chaos_params(case: &Case, seed: u64) -> ChaosParams {
+    let CaseKind::Chaos(c) = &case.kind else {
+        unreachable!("chaos_params on a non-chaos case")
+    };
+    let mut config = ChaosConfig::new(seed, 0);
+    config.budget = match c.length {
+        case::RunLength::Actions(n) => Budget::Actions(n),
+        case::RunLength::Duration(d) => Budget::Duration(d),
+    };
+    config.sync_mode = match c.sync_mode {
+        case::SyncMode::Adaptive => SyncMode::Adaptive,
+        case::SyncMode::Aggressive => SyncMode::Aggressive,
+        case::SyncMode::Random => SyncMode::Random,
+    };
+    config.conflict_rate = u32::from(c.conflict_rate);
+    config.server_restart_every = c.faults.server_restart_every;
+    let checks = if c.verify.is_empty() {
+        CheckKind::ALL.to_vec()
+    } else {
+        c.verify.clone()
+    };
+    ChaosParams {
+        config,
+        checks,
+        idempotency_rounds: 2,
+    }
+}
+
+fn run_scenario(h: &Harness, name: &str, seed: u64, out: &mut CaseOutcome) {
+    let Some(sc) = crate::scenarios::find(name) else {
+        out.error(
+            format!("unknown scenario {name:?}"),
+            format!("unknown scenario {name:?}"),
+        );
+        return;
+    };
+    if let Some(note) = sc.replay_note {
+        out.not_replayable = Some(note.to_string());
+    }
+    let results = (sc.run)(h, seed);
+    if results.is_empty() {
+        out.error(
+            "the scenario checked nothing",
+            format!("scenario {name} returned no results"),
+        );
+    }
+    out.add_checks(results);
+}
 
 /// `E2E_SEED` when set, else `default` (for tests that pin a seed but honour replays).
 pub fn seed_from_env_or(default: u64) -> u64 {
