@@ -116,7 +116,7 @@ impl CaseOutcome {
     pub fn failure_text(&self) -> String {
         let mut out = String::new();
         out.push_str(&format!("{}: {}\n", self.name, self.summary));
-        for d in &self.details {
+        for d in self.details.iter().filter(|d| d.trim_end() != self.summary) {
             out.push_str(d.trim_end());
             out.push('\n');
         }

@@ -1,0 +1,98 @@
+//! The runner's own tests: fixture cases run through the real runner binary (`tests/e2e.rs`),
+//! checking its exit status, its output and the JUnit file it writes.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The e2e runner executable, built (once) with cargo.
+fn runner() -> PathBuf {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["test", "--test", "e2e", "--no-run", "--message-format=json"])
+            .output()
+            .expect("run cargo");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| m.pointer("/target/name").and_then(|n| n.as_str()) == Some("e2e"))
+            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reported the e2e executable")
+    })
+    .clone()
+}
+
+struct Run {
+    code: Option<i32>,
+    output: String,
+    junit: String,
+}
+
+fn run_fixtures(extra: &[&str]) -> Run {
+    let reports = tempfile::tempdir().unwrap();
+    let cases = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runner/cases");
+    let out = Command::new(runner())
+        .env("E2E_CASES_DIR", &cases)
+        .env("E2E_REPORT_DIR", reports.path())
+        .env_remove("NEXTEST")
+        .env_remove("E2E_SEED")
+        .args(extra)
+        .output()
+        .expect("run the runner");
+    let junit = std::fs::read_to_string(reports.path().join("junit.xml")).unwrap_or_default();
+    let output = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    Run { code: out.status.code(), output, junit }
+}
+
+/// The result libtest printed for `name` (`ok`, `FAILED`, `ignored`).
+fn result_of(output: &str, name: &str) -> String {
+    output
+        .lines()
+        .find_map(|l| {
+            let rest = l.strip_prefix("test ")?;
+            let (n, result) = rest.split_once(" ... ")?;
+            (n.trim() == name).then(|| result.trim().to_string())
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn exactly_the_broken_cases_fail_with_what_diverged_and_how_to_replay() {
+    let r = run_fixtures(&["--test-threads", "2"]);
+    assert_eq!(r.code, Some(101), "{}", r.output);
+    assert_eq!(result_of(&r.output, "passing"), "ok", "{}", r.output);
+    assert_eq!(result_of(&r.output, "broken"), "FAILED", "{}", r.output);
+    assert_eq!(result_of(&r.output, "sql-must-fail"), "FAILED", "{}", r.output);
+    // The malformed file is named with its line and key.
+    assert!(r.output.contains("broken.toml:3:1: key `acters`"), "{}", r.output);
+    // The SQL failure shows the diverging value and ends with the replay command.
+    assert!(r.output.contains("\"a title that is not the expected one\""), "{}", r.output);
+    assert!(r.output.contains("replay: cargo test --test e2e -- --exact sql-must-fail"), "{}", r.output);
+    assert!(r.output.contains("world kept at: "), "{}", r.output);
+    // JUnit: one suite, one testcase per case, the right kinds of result.
+    assert_eq!(r.junit.matches("<testsuite ").count(), 1, "{}", r.junit);
+    assert_eq!(r.junit.matches("<testcase ").count(), 3, "{}", r.junit);
+    assert!(r.junit.contains("<error type=\"setup\""), "{}", r.junit);
+    assert!(r.junit.contains("<failure type=\"verification\""), "{}", r.junit);
+    assert!(r.junit.contains("failures=\"1\"") && r.junit.contains("errors=\"1\""), "{}", r.junit);
+    for w in r.output.lines().filter_map(|l| l.strip_prefix("world kept at: ")) {
+        let _ = std::fs::remove_dir_all(w.trim());
+    }
+}
+
+#[test]
+fn list_and_exact_filter_select_cases_by_name() {
+    let r = run_fixtures(&["--list"]);
+    assert_eq!(r.code, Some(0), "{}", r.output);
+    for name in ["broken: test", "passing: test", "sql-must-fail: test"] {
+        assert!(r.output.contains(name), "{}", r.output);
+    }
+    let r = run_fixtures(&["--exact", "passing"]);
+    assert_eq!(r.code, Some(0), "{}", r.output);
+    assert!(r.output.contains("1 passed; 0 failed"), "{}", r.output);
+    assert_eq!(r.junit.matches("<testcase ").count(), 1, "{}", r.junit);
+}
