@@ -96,3 +96,30 @@ fn list_and_exact_filter_select_cases_by_name() {
     assert!(r.output.contains("1 passed; 0 failed"), "{}", r.output);
     assert_eq!(r.junit.matches("<testcase ").count(), 1, "{}", r.junit);
 }
+
+#[test]
+fn under_nextest_each_case_is_its_own_process_with_its_own_junit_file() {
+    let reports = tempfile::tempdir().unwrap();
+    let cases = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runner/cases");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["nextest", "run", "--test", "e2e", "--no-fail-fast", "--color", "never"])
+        .env("E2E_CASES_DIR", &cases)
+        .env("E2E_REPORT_DIR", reports.path())
+        .env_remove("E2E_SEED")
+        .output()
+        .expect("cargo nextest (installed with the toolchain on this project's machines)");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "two fixture cases must fail:\n{text}");
+    assert!(text.contains("3 tests run: 1 passed, 2 failed"), "{text}");
+    for case in ["passing", "broken", "sql-must-fail"] {
+        let f = reports.path().join(format!("junit-{case}.xml"));
+        let xml = std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}\n{text}", f.display()));
+        assert_eq!(xml.matches("<testcase ").count(), 1, "{xml}");
+    }
+    assert!(!reports.path().join("junit.xml").exists(), "no shared junit.xml under nextest");
+    for w in text.lines().filter_map(|l| l.trim().strip_prefix("world kept at: ")) {
+        let _ = std::fs::remove_dir_all(w.trim());
+    }
+}
