@@ -2,7 +2,7 @@
 //! text checked, sync, and collect named results. A failed command is one Invalid result
 //! naming the command and carrying its output (the original ignored most of them).
 
-use crate::driver::{Driver, TdOutput};
+use crate::driver::{Driver, DriverError, TdOutput};
 use crate::engine::extract_created_id;
 use crate::harness::Harness;
 use crate::verify::diff::truncate_chars;
@@ -109,8 +109,26 @@ impl<'h> Ctx<'h> {
         self.judge(actor, args, &out, marker).then_some(out)
     }
 
-    /// Judges the output of a command run elsewhere (a thread) like [`Ctx::ok`].
-    pub fn judge(&mut self, actor: &str, args: &[&str], out: &TdOutput, marker: &str) -> bool {
+    /// Counts and judges a command run elsewhere (on another thread) like [`Ctx::ok`].
+    pub fn judge_run(
+        &mut self,
+        actor: &str,
+        args: &[&str],
+        out: Result<TdOutput, DriverError>,
+        marker: &str,
+    ) -> bool {
+        self.commands += 1;
+        match out {
+            Ok(out) => self.judge(actor, args, &out, marker),
+            Err(e) => {
+                self.failed_commands += 1;
+                self.fail(&command_label(actor, args), format!("could not run: {e}"));
+                false
+            }
+        }
+    }
+
+    fn judge(&mut self, actor: &str, args: &[&str], out: &TdOutput, marker: &str) -> bool {
         if out.ok() && out.output.contains(marker) {
             return true;
         }
