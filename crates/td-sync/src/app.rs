@@ -3,7 +3,7 @@
 //! [`start`] does both on a background thread for tests and embedders.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
@@ -115,12 +115,14 @@ impl ServerHandle {
         self.addr
     }
 
-    /// `http://127.0.0.1:<port>` (or `[::1]`), reachable whatever the bind address.
+    /// A URL that reaches the server: wildcard binds map to the loopback of their family.
     pub fn url(&self) -> String {
-        match self.addr {
-            SocketAddr::V4(a) => format!("http://127.0.0.1:{}", a.port()),
-            SocketAddr::V6(a) => format!("http://[::1]:{}", a.port()),
-        }
+        let ip = match self.addr.ip() {
+            IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        format!("http://{}", SocketAddr::new(ip, self.addr.port()))
     }
 
     /// Stops serving and waits for the thread.

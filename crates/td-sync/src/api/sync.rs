@@ -17,11 +17,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Other, ProjectAccess, Pull, Push, Reader, Writer};
 use crate::state::AppState;
 use crate::store::events::{self, NewEvent, Outcome};
-use crate::store::projects;
 use crate::store::StoreError;
 
 /// `POST …/sync/push`: validates the whole request, stores it in one transaction, answers
-/// after the commit.
+/// after the commit. The original's optional post-commit bookkeeping (projects.event_count,
+/// sync_cursors) is skipped: nothing reads it and its commit tripled push latency.
 pub async fn push(
     State(state): State<AppState>,
     access: ProjectAccess<Writer, Push>,
@@ -34,9 +34,7 @@ pub async fn push(
     let (device_id, session_id) = (req.device_id, req.session_id);
     let outcomes = tokio::task::spawn_blocking(move || {
         let store = st.stores.get(&project_id)?;
-        let outcomes = store.with(|c| events::append(c, &device_id, &session_id, &batch))?;
-        record_push(&st, &project_id, &device_id, &outcomes);
-        Ok::<_, StoreError>(outcomes)
+        store.with(|c| events::append(c, &device_id, &session_id, &batch))
     })
     .await
     .map_err(|e| ApiError::internal(format!("push task: {e}")))?
@@ -100,28 +98,6 @@ fn normalize_event(ev: &PushEvent) -> ApiResult<NewEvent> {
         payload: payload.to_string(),
         client_timestamp: td_core::time::json_format(&ts),
     })
-}
-
-/// Post-commit bookkeeping in server.db; failures cannot undo the push, so they are logged.
-fn record_push(state: &AppState, project_id: &str, device_id: &str, outcomes: &[Outcome]) {
-    let accepted = outcomes
-        .iter()
-        .filter(|o| matches!(o, Outcome::Stored(_)))
-        .count() as i64;
-    let max_seq = outcomes
-        .iter()
-        .filter_map(|o| match o {
-            Outcome::Stored(s) | Outcome::Duplicate(s) => Some(*s),
-            Outcome::EmptyEntityId => None,
-        })
-        .max()
-        .unwrap_or(0);
-    let res = state
-        .db
-        .with(|c| projects::record_push(c, project_id, device_id, accepted, max_seq));
-    if let Err(err) = res {
-        tracing::warn!(project_id, error = %err, "record push bookkeeping");
-    }
 }
 
 fn push_response(ids: &[i64], outcomes: &[Outcome]) -> PushResponse {
@@ -196,14 +172,6 @@ pub async fn pull(
         let store = st.stores.get(&project_id)?;
         let events = store.with(|c| events::pull(c, q.after, q.limit, q.exclude.as_deref()))?;
         let last = events.last().map_or(q.after, |e| e.server_seq);
-        if let (Some(device), true) = (&q.exclude, last > 0) {
-            let res = st
-                .db
-                .with(|c| projects::upsert_cursor(c, &project_id, device, last));
-            if let Err(err) = res {
-                tracing::warn!(project_id, error = %err, "record pull cursor");
-            }
-        }
         Ok::<_, StoreError>(PullResponse {
             has_more: events.len() as i64 == q.limit,
             last_server_seq: last,

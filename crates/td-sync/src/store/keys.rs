@@ -68,8 +68,11 @@ pub fn issue(
     Ok(key)
 }
 
+/// How stale `last_used_at` may get before a request refreshes it.
+pub const LAST_USED_PRECISION_SECS: i64 = 60;
+
 /// Looks a plaintext key up by its hash; unknown or expired keys give `None`. A hit
-/// records `last_used_at`.
+/// records `last_used_at` (to the minute).
 pub fn authenticate(c: &Connection, plaintext: &str) -> StoreResult<Option<KeyOwner>> {
     let now = now_text();
     let found = c
@@ -90,9 +93,13 @@ pub fn authenticate(c: &Connection, plaintext: &str) -> StoreResult<Option<KeyOw
         )
         .optional()?;
     if let Some(owner) = &found {
+        // At most one write per key per minute: every commit costs an fsync, and this runs
+        // on every authenticated request.
+        let stale = format_time(Utc::now() - chrono::Duration::seconds(LAST_USED_PRECISION_SECS));
         c.execute(
-            "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2",
-            params![now, owner.key_id],
+            "UPDATE api_keys SET last_used_at = ?1
+             WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at <= ?3)",
+            params![now, owner.key_id, stale],
         )?;
     }
     Ok(found)

@@ -142,41 +142,6 @@ pub fn soft_delete(c: &Connection, id: &str) -> StoreResult<()> {
     Ok(())
 }
 
-/// Bumps the event cache after a push and records the device's cursor (informational).
-pub fn record_push(
-    c: &Connection,
-    id: &str,
-    device_id: &str,
-    accepted: i64,
-    max_seq: i64,
-) -> StoreResult<()> {
-    let now = now_text();
-    if accepted > 0 {
-        c.execute(
-            "UPDATE projects SET event_count = event_count + ?1, last_event_at = ?2
-             WHERE id = ?3",
-            params![accepted, now, id],
-        )?;
-    }
-    if max_seq > 0 {
-        upsert_cursor(c, id, device_id, max_seq)?;
-    }
-    Ok(())
-}
-
-/// Upserts `sync_cursors` for a device (admin bookkeeping only).
-pub fn upsert_cursor(c: &Connection, id: &str, device_id: &str, seq: i64) -> StoreResult<()> {
-    c.execute(
-        "INSERT INTO sync_cursors (project_id, client_id, last_event_id, last_sync_at)
-         VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (project_id, client_id)
-         DO UPDATE SET last_event_id = MAX(last_event_id, excluded.last_event_id),
-                       last_sync_at = excluded.last_sync_at",
-        params![id, device_id, seq, now_text()],
-    )?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,7 +175,6 @@ mod tests {
             soft_delete(c, &b.id)?;
             assert!(get(c, &b.id)?.unwrap().deleted_at.is_some());
             assert_eq!(list_for_user(c, &u.id)?.len(), 2);
-            record_push(c, &a.id, "dev", 3, 3)?;
             Ok(())
         })
         .unwrap();
