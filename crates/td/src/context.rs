@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
 use fs2::FileExt;
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::config::ProjectConfig;
 use crate::session::{self, Session};
@@ -19,6 +19,9 @@ pub struct Ctx {
     pub session: Session,
     pub config: ProjectConfig,
     pub json: bool,
+    /// The session's due `last_activity` (§4). Written inside the command's first
+    /// transaction ([`Ctx::begin`]) so a write command commits once, else on drop.
+    touch_at: String,
     _lock: Option<File>,
 }
 
@@ -44,19 +47,39 @@ impl Ctx {
         };
         let conn = open_db(&db_path)?;
         let config = ProjectConfig::load(&todos);
-        let session = session::get_or_create(&conn, &base_dir)?;
+        let (session, touch_at) = session::resolve(&conn, &base_dir)?;
         Ok(Ctx {
             base_dir,
             conn,
             session,
             config,
             json,
+            touch_at,
             _lock: lock,
         })
     }
 
+    /// Starts an IMMEDIATE transaction (the write lock up front, so a read-check-write
+    /// sequence cannot interleave with another writer) that also carries the session touch:
+    /// a commit costs several fsyncs, so the touch must not need one of its own.
+    pub fn begin(&self) -> Result<Transaction<'_>> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .context("begin transaction")?;
+        session::touch(&tx, &self.session.id, &self.touch_at)?;
+        Ok(tx)
+    }
+
     pub fn todos_dir(&self) -> PathBuf {
         self.base_dir.join(".todos")
+    }
+}
+
+impl Drop for Ctx {
+    /// Read-only commands, refusals and commands that never called [`Ctx::begin`] touch the
+    /// session here (a no-op write when a committed transaction already did). Best effort:
+    /// `last_activity` is bookkeeping and must not turn a finished command into a failure.
+    fn drop(&mut self) {
+        let _ = session::touch(&self.conn, &self.session.id, &self.touch_at);
     }
 }
 

@@ -62,43 +62,78 @@ fn parent_pid() -> i64 {
     i64::from(unsafe { libc::getppid() })
 }
 
-/// Finds the newest session for this key (or one with an empty worktree id) and touches
-/// it; creates one when none exists. Lookup and insert share one IMMEDIATE transaction:
-/// readers take no `db.lock`, and two processes of a new identity starting together must
-/// not both insert (two ids for one actor would break every creator/implementer check).
+/// Finds the newest session for this key (or one with an empty worktree id), creating one
+/// when none exists, and touches it — in its own commit (`td init`). Commands use
+/// [`resolve`] and let [`crate::context::Ctx`] fold the touch into their own transaction.
 pub fn get_or_create(conn: &Connection, base_dir: &Path) -> Result<Session> {
-    let k = key(base_dir);
-    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
-        .context("begin session transaction")?;
-    let session = find_or_insert(&tx, k)?;
-    tx.commit().context("commit session")?;
+    let (session, at) = resolve(conn, base_dir)?;
+    touch(conn, &session.id, &at)?;
     Ok(session)
 }
 
-fn find_or_insert(conn: &Connection, k: Key) -> Result<Session> {
+/// The session for this process and the `last_activity` it is due. Lookup is a plain read;
+/// only a missing session takes an IMMEDIATE transaction (re-checking inside it): readers take
+/// no `db.lock`, and two processes of a new identity starting together must not both insert
+/// (two ids for one actor would break every creator/implementer check).
+pub fn resolve(conn: &Connection, base_dir: &Path) -> Result<(Session, String)> {
+    let k = key(base_dir);
     let now = time::db_now();
-    let found: Option<(String, String)> = conn
-        .query_row(
-            "SELECT id, worktree_id FROM sessions WHERE branch = ?1 AND agent_type = ?2 \
-             AND agent_pid = ?3 AND match_context_id = ?4 AND (worktree_id = ?5 OR worktree_id = '') \
-             ORDER BY (worktree_id = ?5) DESC, COALESCE(last_activity, started_at) DESC LIMIT 1",
-            params![k.branch, k.agent_type, k.agent_pid, k.match_context_id, k.worktree_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .context("look up session")?;
-    if let Some((id, _)) = found {
-        conn.execute(
-            "UPDATE sessions SET last_activity = ?1 WHERE id = ?2",
-            params![now, id],
-        )
-        .context("touch session")?;
-        return Ok(Session {
-            id,
-            agent_type: k.agent_type,
-            worktree_id: k.worktree_id,
-        });
+    if let Some(id) = lookup(conn, &k)? {
+        return Ok((k.into_session(id), now));
     }
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+        .context("begin session transaction")?;
+    let id = match lookup(&tx, &k)? {
+        Some(id) => id,
+        None => insert(&tx, &k, &now)?,
+    };
+    tx.commit().context("commit session")?;
+    Ok((k.into_session(id), now))
+}
+
+/// Moves `last_activity` forward to `at` (never backwards: a concurrent process of the same
+/// session may have touched it later). Same-offset timestamp text sorts in time order.
+pub fn touch(conn: &Connection, id: &str, at: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE sessions SET last_activity = ?1 WHERE id = ?2 \
+         AND (last_activity IS NULL OR last_activity < ?1)",
+    )?
+    .execute(params![at, id])
+    .context("touch session")?;
+    Ok(())
+}
+
+impl Key {
+    fn into_session(self, id: String) -> Session {
+        Session {
+            id,
+            agent_type: self.agent_type,
+            worktree_id: self.worktree_id,
+        }
+    }
+}
+
+fn lookup(conn: &Connection, k: &Key) -> Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT id FROM sessions WHERE branch = ?1 AND agent_type = ?2 AND agent_pid = ?3 \
+         AND match_context_id = ?4 AND (worktree_id = ?5 OR worktree_id = '') \
+         ORDER BY (worktree_id = ?5) DESC, COALESCE(last_activity, started_at) DESC LIMIT 1",
+    )?
+    .query_row(
+        params![
+            k.branch,
+            k.agent_type,
+            k.agent_pid,
+            k.match_context_id,
+            k.worktree_id
+        ],
+        |r| r.get(0),
+    )
+    .optional()
+    .context("look up session")
+}
+
+fn insert(conn: &Connection, k: &Key, now: &str) -> Result<String> {
     let id = ids::session_id();
     conn.execute(
         "INSERT INTO sessions (id, name, branch, agent_type, agent_pid, context_id, \
@@ -116,9 +151,5 @@ fn find_or_insert(conn: &Connection, k: Key) -> Result<Session> {
         ],
     )
     .context("create session")?;
-    Ok(Session {
-        id,
-        agent_type: k.agent_type,
-        worktree_id: k.worktree_id,
-    })
+    Ok(id)
 }

@@ -3,7 +3,7 @@
 use anyhow::{bail, Result};
 use td_core::time;
 
-use super::{tx, Global, Tally};
+use super::{Global, Tally};
 use crate::context::Ctx;
 use crate::output;
 use crate::store::issues::{self, Guard, Payload};
@@ -81,7 +81,7 @@ pub fn run_close(g: &Global, mut a: CloseArgs) -> Result<()> {
 }
 
 fn close_one(ctx: &Ctx, id: &str, a: &CloseArgs) -> Result<bool> {
-    let t = tx(ctx)?;
+    let t = ctx.begin()?;
     let Some(mut issue) = issues::get(&ctx.conn, id)? else {
         bail!("issue not found: {id}");
     };
@@ -238,7 +238,7 @@ fn precheck(id: &str, status: &str, v: &Verb) -> Result<bool> {
 }
 
 fn verb_one(ctx: &Ctx, id: &str, reason: Option<&str>, v: &Verb) -> Result<bool> {
-    let t = tx(ctx)?;
+    let t = ctx.begin()?;
     let Some(mut issue) = issues::get(&ctx.conn, id)? else {
         bail!("issue not found: {id}");
     };

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::{tx, Global};
+use super::Global;
 use crate::store::{entities, issues};
 
 #[derive(Debug, clap::Args)]
@@ -38,7 +38,7 @@ pub fn run(g: &Global, a: CommentsArgs) -> Result<()> {
 
 pub fn run_add(g: &Global, a: AddArgs) -> Result<()> {
     let ctx = g.open(true)?;
-    let t = tx(&ctx)?;
+    let t = ctx.begin()?;
     let issue = issues::must_get(&ctx.conn, &a.id)?;
     entities::add_comment(&ctx.conn, ctx.me(), &issue.id, &a.text)?;
     t.commit()?;

@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 use td_core::model::Issue;
 use td_core::{ids, time};
 
-use super::{split_list, tx, Global};
+use super::{split_list, Global};
 use crate::store::{deps, issues};
 use crate::workflow;
 
@@ -147,7 +147,7 @@ pub fn run(g: &Global, mut a: Args) -> Result<()> {
         created_branch: crate::git::created_branch(&ctx.base_dir),
         ..Issue::default()
     };
-    let t = tx(&ctx)?;
+    let t = ctx.begin()?;
     let id = insert_with_retry(&ctx, issue)?;
     for d in split_list(&a.depends_on) {
         link_dep(&ctx, &id, &d)?;

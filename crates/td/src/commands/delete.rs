@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::{tx, Global};
+use super::Global;
 use crate::output;
 use crate::store::issues;
 
@@ -27,7 +27,7 @@ pub struct RestoreArgs {
 pub fn run_delete(g: &Global, a: DeleteArgs) -> Result<()> {
     let ctx = g.open(true)?;
     for id in &a.ids {
-        let t = tx(&ctx)?;
+        let t = ctx.begin()?;
         match issues::soft_delete(&ctx.conn, ctx.me(), id) {
             Ok(_) => {
                 t.commit()?;
@@ -42,7 +42,7 @@ pub fn run_delete(g: &Global, a: DeleteArgs) -> Result<()> {
 pub fn run_restore(g: &Global, a: RestoreArgs) -> Result<()> {
     let ctx = g.open(true)?;
     for id in &a.ids {
-        let t = tx(&ctx)?;
+        let t = ctx.begin()?;
         match issues::restore(&ctx.conn, ctx.me(), id) {
             Ok(_) => {
                 t.commit()?;

@@ -3,7 +3,7 @@
 use anyhow::{Context as _, Result};
 use td_core::ids;
 
-use super::{tx, Global};
+use super::Global;
 use crate::cascade;
 use crate::store::entities::{self, HandoffLists};
 use crate::store::issues::{self, Guard, Payload};
@@ -79,7 +79,7 @@ pub fn run(g: &Global, a: Args) -> Result<()> {
         None => session_state::focused(&ctx)?
             .ok_or_else(|| anyhow::anyhow!("no issue specified and no focused issue"))?,
     };
-    let t = tx(&ctx)?;
+    let t = ctx.begin()?;
     let issue = issues::must_get(&ctx.conn, &id)?;
     let id = issue.id.clone();
     entities::add_handoff(&ctx.conn, ctx.me(), &id, &lists)?;

@@ -5,7 +5,7 @@ use std::io::Read;
 use anyhow::{bail, Result};
 use td_core::ids;
 
-use super::{tx, Global};
+use super::Global;
 use crate::store::{issues, logs, session_state};
 
 #[derive(Debug, clap::Args)]
@@ -98,7 +98,7 @@ pub fn run(g: &Global, a: Args) -> Result<()> {
             .ok_or_else(|| anyhow::anyhow!("no issue specified and no focused issue"))?,
     };
     let (ty, explicit) = log_type(&a);
-    let t = tx(&ctx)?;
+    let t = ctx.begin()?;
     let issue = issues::must_get(&ctx.conn, &id)?;
     let ws = session_state::active_work_session(&ctx)?.unwrap_or_default();
     logs::add(&ctx.conn, ctx.me(), &issue.id, &message, &ty, &ws)?;

@@ -4,7 +4,7 @@ use anyhow::{anyhow, bail, Result};
 use td_core::model::Issue;
 use td_core::time;
 
-use super::{tx, Global, Tally};
+use super::{Global, Tally};
 use crate::context::Ctx;
 use crate::output;
 use crate::store::entities::{self, HandoffLists};
@@ -92,7 +92,7 @@ pub fn run_review(g: &Global, a: ReviewArgs) -> Result<()> {
 }
 
 fn review_one(ctx: &Ctx, id: &str, a: &ReviewArgs) -> Result<bool> {
-    let t = tx(ctx)?;
+    let t = ctx.begin()?;
     let Some(mut issue) = issues::get(&ctx.conn, id)? else {
         bail!("issue not found: {id}");
     };
@@ -103,7 +103,7 @@ fn review_one(ctx: &Ctx, id: &str, a: &ReviewArgs) -> Result<bool> {
     } else {
         drop(t);
     }
-    let t = tx(ctx)?;
+    let t = ctx.begin()?;
     if issue.status == "in_review" {
         bail!("cannot review {id}: already in review\n  Approve it with: td approve {id}");
     }
@@ -333,7 +333,7 @@ fn approve_direct(
             issue.status
         );
     }
-    let t = tx(ctx)?;
+    let t = ctx.begin()?;
     let prior = reviews::supersede_active(&ctx.conn, ctx.me(), &id)?;
     let review = reviews::insert(
         &ctx.conn,
@@ -409,7 +409,7 @@ fn close_after_review(
         ));
         return Ok(None);
     }
-    let t = tx(ctx)?;
+    let t = ctx.begin()?;
     let from = issue.status.clone();
     let mut new = issue;
     new.status = "closed".into();
@@ -475,7 +475,7 @@ fn record_only(ctx: &Ctx, issue: Issue, a: &ApproveArgs) -> Result<Option<bool>>
         output::error(msg);
         return Ok(None);
     }
-    let t = tx(ctx)?;
+    let t = ctx.begin()?;
     let prior = reviews::supersede_active(&ctx.conn, ctx.me(), &id)?;
     let review = reviews::insert(
         &ctx.conn,
@@ -552,7 +552,7 @@ pub fn run_reject(g: &Global, a: RejectArgs) -> Result<()> {
 }
 
 fn reject_one(ctx: &Ctx, id: &str, reason: Option<&str>) -> Result<bool> {
-    let t = tx(ctx)?;
+    let t = ctx.begin()?;
     let Some(mut issue) = issues::get(&ctx.conn, id)? else {
         bail!("issue not found: {id}");
     };

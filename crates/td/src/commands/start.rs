@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::{tx, Global, Tally};
+use super::{Global, Tally};
 use crate::context::Ctx;
 use crate::output;
 use crate::store::issues::{self, Guard, Payload};
@@ -68,7 +68,7 @@ pub fn run_start(g: &Global, a: StartArgs) -> Result<()> {
 }
 
 fn start_one(ctx: &Ctx, id: &str, a: &StartArgs) -> Result<Step> {
-    let t = tx(ctx)?;
+    let t = ctx.begin()?;
     let Some(mut issue) = issues::get(&ctx.conn, id)? else {
         bail!("issue not found: {id}");
     };
@@ -150,7 +150,7 @@ pub fn run_unstart(g: &Global, a: UnstartArgs) -> Result<()> {
 }
 
 fn unstart_one(ctx: &Ctx, id: &str, reason: Option<&str>) -> Result<Step> {
-    let t = tx(ctx)?;
+    let t = ctx.begin()?;
     let Some(mut issue) = issues::get(&ctx.conn, id)? else {
         bail!("issue not found: {id}");
     };

@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 use td_core::model::Issue;
 
 use super::create::{parse_priority, parse_type, text_or_file};
-use super::{split_list, tx, Global};
+use super::{split_list, Global};
 use crate::context::Ctx;
 use crate::store::issues::{self, Guard, Payload};
 use crate::store::{deps, entities};
@@ -77,7 +77,7 @@ pub fn run(g: &Global, mut a: Args) -> Result<()> {
 }
 
 fn update_one(ctx: &Ctx, id: &str, a: &Args, f: &Fields) -> Result<()> {
-    let t = tx(ctx)?;
+    let t = ctx.begin()?;
     let loaded = issues::must_get(&ctx.conn, id)?;
     let new = apply_fields(loaded.clone(), a, f)?;
     let id = loaded.id.clone();
