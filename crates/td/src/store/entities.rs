@@ -10,11 +10,15 @@ use super::json_text;
 
 /// Inserts a comment; returns its id.
 pub fn add_comment(conn: &Connection, me: &str, issue_id: &str, text: &str) -> Result<String> {
-    let id = ids::prefixed8("cm-");
     let ts = time::db_now();
-    conn.execute(
-        "INSERT INTO comments (id, issue_id, session_id, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, issue_id, me, text, ts],
+    let id = action_log::insert_fresh(
+        || ids::prefixed8("cm-"),
+        |id| {
+            conn.execute(
+                "INSERT INTO comments (id, issue_id, session_id, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, issue_id, me, text, ts],
+            )
+        },
     )
     .context("insert comment")?;
     let new = object([
@@ -61,7 +65,6 @@ pub fn add_handoff(
     issue_id: &str,
     lists: &HandoffLists,
 ) -> Result<String> {
-    let id = ids::prefixed8("ho-");
     let ts = time::db_now();
     let (d, r, de, u) = (
         list_text(&lists.done),
@@ -69,10 +72,15 @@ pub fn add_handoff(
         list_text(&lists.decisions),
         list_text(&lists.uncertain),
     );
-    conn.execute(
-        "INSERT INTO handoffs (id, issue_id, session_id, done, remaining, decisions, uncertain, timestamp) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![id, issue_id, me, d, r, de, u, ts],
+    let id = action_log::insert_fresh(
+        || ids::prefixed8("ho-"),
+        |id| {
+            conn.execute(
+                "INSERT INTO handoffs (id, issue_id, session_id, done, remaining, decisions, uncertain, timestamp) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![id, issue_id, me, d, r, de, u, ts],
+            )
+        },
     )
     .context("insert handoff")?;
     let stamp = time::parse_any(&ts)

@@ -6,11 +6,16 @@ use td_core::{ids, time};
 
 /// Records `action` (created, started, unstarted, reviewed, closed, …) by `me`.
 pub fn add(conn: &Connection, issue_id: &str, me: &str, action: &str) -> Result<()> {
-    conn.execute(
-        "INSERT INTO issue_session_history (id, issue_id, session_id, action, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![ids::issue_id(), issue_id, me, action, time::db_now()],
-    )
+    // Row ids reuse the 24-bit issue id generator (the original's quirk), so collisions
+    // are frequent in a busy project: retried, never fatal.
+    let at = time::db_now();
+    super::action_log::insert_fresh(ids::issue_id, |id| {
+        conn.prepare_cached(
+            "INSERT INTO issue_session_history (id, issue_id, session_id, action, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![id, issue_id, me, action, at])
+    })
     .context("record issue session history")?;
     Ok(())
 }

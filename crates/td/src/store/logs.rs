@@ -16,12 +16,16 @@ pub fn add(
     log_type: &str,
     work_session_id: &str,
 ) -> Result<String> {
-    let id = ids::prefixed8("lg-");
     let ts = time::db_now();
-    conn.execute(
-        "INSERT INTO logs (id, issue_id, session_id, work_session_id, message, type, timestamp) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![id, issue_id, me, work_session_id, message, log_type, ts],
+    let id = action_log::insert_fresh(
+        || ids::prefixed8("lg-"),
+        |id| {
+            conn.execute(
+                "INSERT INTO logs (id, issue_id, session_id, work_session_id, message, type, timestamp) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, issue_id, me, work_session_id, message, log_type, ts],
+            )
+        },
     )
     .context("insert log")?;
     let new = object([

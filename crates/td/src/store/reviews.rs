@@ -144,23 +144,27 @@ fn log_update(conn: &Connection, me: &str, prev: &Review, new: &Review) -> Resul
 
 /// Inserts a review row (logged `create`/`issue_reviews`).
 pub fn insert(conn: &Connection, me: &str, mut r: Review) -> Result<Review> {
-    r.id = ids::prefixed8("rv-");
     r.created_at = time::db_now();
-    conn.execute(
-        "INSERT INTO issue_reviews (id, issue_id, reviewer_session, decision, summary, \
-         requested_by_session, created_at, superseded_at, self_review, reviewed_by) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9)",
-        params![
-            r.id,
-            r.issue_id,
-            r.reviewer_session,
-            r.decision,
-            r.summary,
-            r.requested_by_session,
-            r.created_at,
-            r.self_review,
-            r.reviewed_by
-        ],
+    r.id = action_log::insert_fresh(
+        || ids::prefixed8("rv-"),
+        |id| {
+            conn.execute(
+                "INSERT INTO issue_reviews (id, issue_id, reviewer_session, decision, summary, \
+                 requested_by_session, created_at, superseded_at, self_review, reviewed_by) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9)",
+                params![
+                    id,
+                    r.issue_id,
+                    r.reviewer_session,
+                    r.decision,
+                    r.summary,
+                    r.requested_by_session,
+                    r.created_at,
+                    r.self_review,
+                    r.reviewed_by
+                ],
+            )
+        },
     )
     .context("insert review")?;
     action_log::record(
