@@ -6,7 +6,7 @@
 //! answers [`Verdict::Valid`], [`Verdict::Invalid`] or [`Verdict::Unknown`]; a database error
 //! or a panic inside a check is Unknown with the error, never a pass.
 //!
-//! One file per check family: [`convergence`](convergence) (tables of [`tables`]),
+//! One file per check family: `convergence` (tables of [`tables`]),
 //! `events` (action_log agreement, event counts, monotonic server_seq), `causal`,
 //! `idempotency`, `read_your_writes`, `field_merge`.
 
