@@ -97,7 +97,13 @@ impl Ctx<'_> {
         want.sort();
         match self.texts(actor, sql, params) {
             Ok(got) if got == want => {
-                self.pass(&name, format!("{} rows as expected", got.len()));
+                let shown = got.join(", ");
+                let details = if got.len() <= 3 && shown.len() <= 300 {
+                    format!("{} rows as expected: {shown}", got.len())
+                } else {
+                    format!("{} rows as expected", got.len())
+                };
+                self.pass(&name, details);
                 true
             }
             Ok(got) => {
