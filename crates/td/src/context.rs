@@ -68,10 +68,6 @@ impl Ctx {
         session::touch(&tx, &self.session.id, &self.touch_at)?;
         Ok(tx)
     }
-
-    pub fn todos_dir(&self) -> PathBuf {
-        self.base_dir.join(".todos")
-    }
 }
 
 impl Drop for Ctx {

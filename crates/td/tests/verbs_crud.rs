@@ -283,7 +283,7 @@ fn update_sets_each_field_with_snapshots() {
     assert_eq!(a.new["labels"], json!(["x", "y"]));
     assert_eq!(a.new["sprint"], json!("sprint-2"));
     assert_eq!(a.new["parent_id"], json!("td-abcdef"));
-    assert_eq!(a.new["updated_at"].as_str().is_some(), true);
+    assert!(a.new["updated_at"].is_string());
     assert_ne!(a.new["updated_at"], a.previous["updated_at"]);
 }
 

@@ -42,7 +42,7 @@ pub fn run(g: &Global, a: Args) -> Result<()> {
     let rows: Vec<Issue> = stmt
         .query_map([a.limit as i64], Issue::from_row)?
         .collect::<rusqlite::Result<_>>()?;
-    if g.json {
+    if ctx.json {
         let v: Vec<_> = rows.iter().map(Issue::to_json).collect();
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());

@@ -25,7 +25,7 @@ pub struct Args {
 
 pub fn run(g: &Global, a: Args) -> Result<()> {
     let ctx = g.open(false)?;
-    let json_out = g.json || a.format.as_deref() == Some("json");
+    let json_out = ctx.json || a.format.as_deref() == Some("json");
     let mut failed = false;
     for id in &a.ids {
         let Some(issue) = issues::get(&ctx.conn, id)? else {

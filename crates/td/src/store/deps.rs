@@ -8,7 +8,9 @@ use td_core::{ids, model::object};
 use super::action_log::{self, Entry};
 use super::json_text;
 
-/// What adding a dependency did.
+/// What adding a dependency did. (`Added::Added` reads naturally at the call sites in
+/// `dep`, `create`, `update` and `undo`, hence the allow.)
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, PartialEq, Eq)]
 pub enum Added {
     Added,
