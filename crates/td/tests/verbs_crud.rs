@@ -566,3 +566,28 @@ fn list_default_limit_is_fifty_lines() {
     assert_eq!(td_lines(&p.td(&["list", "--all"])).len(), 50);
     assert_eq!(td_lines(&p.td(&["list", "-n", "60"])).len(), 55);
 }
+
+#[test]
+fn list_status_filter_binds_its_values() {
+    let p = Project::new();
+    let open = p.create("Open issue for the status filter", &[]);
+    let started = p.create("Started issue for the status filter", &[]);
+    p.td(&["start", &started]).ok();
+    let closed = p.create("Closed issue for the status filter", &[]);
+    p.td(&["close", &closed]).ok();
+    let only = |args: &[&str]| -> Vec<String> {
+        td_lines(&p.td(args))
+            .iter()
+            .map(|l| l[..9].to_string())
+            .collect()
+    };
+    assert_eq!(only(&["list", "-s", "in_progress"]), [started.clone()]);
+    assert_eq!(only(&["list", "-s", "open,closed"]).len(), 2);
+    assert_eq!(only(&["list", "--status", "closed"]), [closed.clone()]);
+    assert_eq!(only(&["list", "-s", "all"]).len(), 3);
+    let hostile = p.td(&["list", "-s", "open') OR 1=1; DROP TABLE issues; --"]);
+    hostile.ok();
+    assert_eq!(hostile.stdout, "No issues found\n");
+    assert_eq!(p.count("SELECT COUNT(*) FROM issues", &[]), 3);
+    assert!(only(&["list"]).contains(&open));
+}

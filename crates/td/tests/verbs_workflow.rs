@@ -748,7 +748,7 @@ fn close_policy_refusals() {
         "bob",
         &["close", "td-000000"],
         1,
-        "issue not found: td-000000",
+        "Warning: issue not found: td-000000",
     );
     refused(
         &p,
@@ -929,4 +929,16 @@ fn bulk_status_verbs_print_summaries() {
             .ends_with("\nUnblocked 2, unchanged 0, failed 1\n"),
         "{out:?}"
     );
+}
+
+#[test]
+fn bulk_approve_counts_no_ops_as_skipped() {
+    let p = Project::new();
+    let a = in_review_by_alice(&p, "Bulk approve first issue");
+    let b = in_review_by_alice(&p, "Bulk approve second issue");
+    p.td_as("bob", &["approve", &a]).ok();
+    let out = p.td_as("bob", &["approve", &a, &b, "td-000000"]);
+    out.ok();
+    assert!(out.stdout.ends_with("\nApproved 1, skipped 2\n"), "{out:?}");
+    assert_eq!(status(&p, &b), "closed");
 }

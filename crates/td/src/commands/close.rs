@@ -63,6 +63,10 @@ pub fn run_close(g: &Global, mut a: CloseArgs) -> Result<()> {
             Err(e) => {
                 tally.failed += 1;
                 let text = output::error_text(&e);
+                if text.starts_with("issue not found") {
+                    output::warn(&text); // §7.4: a missing id is a warning, not a refusal
+                    continue;
+                }
                 output::error(&text);
                 if text.starts_with("cannot close") {
                     output::error(format!("  Submit for review: td review {id}"));

@@ -1,6 +1,7 @@
 //! `td list`: one line per issue (closed and deleted hidden by default).
 
 use anyhow::Result;
+use rusqlite::types::Value;
 use td_core::model::{Issue, ISSUE_COLUMNS};
 
 use super::Global;
@@ -26,21 +27,21 @@ pub fn run(g: &Global, a: Args) -> Result<()> {
     let ctx = g.open(false)?;
     let statuses: Vec<String> = super::split_list(&a.status);
     let mut sql = format!("SELECT {ISSUE_COLUMNS} FROM issues WHERE deleted_at IS NULL");
+    // ?1 = limit, ?2.. = the requested statuses (bound, never spliced into the SQL).
+    let mut binds: Vec<Value> = vec![Value::Integer(a.limit as i64)];
     if !a.all && !statuses.iter().any(|s| s == "all") {
         if statuses.is_empty() {
             sql.push_str(" AND status != 'closed'");
         } else {
-            let quoted: Vec<String> = statuses
-                .iter()
-                .map(|s| format!("'{}'", s.replace('\'', "''")))
-                .collect();
-            sql.push_str(&format!(" AND status IN ({})", quoted.join(",")));
+            let marks: Vec<String> = (2..statuses.len() + 2).map(|i| format!("?{i}")).collect();
+            sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
+            binds.extend(statuses.iter().cloned().map(Value::Text));
         }
     }
     sql.push_str(" ORDER BY priority ASC, created_at ASC, id ASC LIMIT ?1");
     let mut stmt = ctx.conn.prepare(&sql)?;
     let rows: Vec<Issue> = stmt
-        .query_map([a.limit as i64], Issue::from_row)?
+        .query_map(rusqlite::params_from_iter(binds), Issue::from_row)?
         .collect::<rusqlite::Result<_>>()?;
     if ctx.json {
         let v: Vec<_> = rows.iter().map(Issue::to_json).collect();

@@ -247,7 +247,11 @@ pub fn run_approve(g: &Global, mut a: ApproveArgs) -> Result<()> {
         }
     }
     if ids.len() > 1 {
-        println!("\nApproved {}, skipped {}", tally.done, tally.failed);
+        println!(
+            "\nApproved {}, skipped {}",
+            tally.done,
+            tally.unchanged + tally.failed
+        );
     }
     if a.all {
         return Ok(());
