@@ -203,4 +203,172 @@ mod tests {
         assert!(valid_points(21) && !valid_points(4));
         assert!(is_generic_title(" Task ") && !is_generic_title("Fix login"));
     }
+
+    #[test]
+    fn every_edge_of_the_status_machine() {
+        let allowed = [
+            ("open", "in_progress"),
+            ("open", "blocked"),
+            ("open", "in_review"),
+            ("open", "closed"),
+            ("in_progress", "open"),
+            ("in_progress", "blocked"),
+            ("in_progress", "in_review"),
+            ("in_progress", "closed"),
+            ("blocked", "open"),
+            ("blocked", "in_progress"),
+            ("blocked", "closed"),
+            ("in_review", "open"),
+            ("in_review", "in_progress"),
+            ("in_review", "closed"),
+            ("closed", "open"),
+        ];
+        for from in STATUSES {
+            for to in STATUSES {
+                assert_eq!(
+                    can_transition(from, to),
+                    allowed.contains(&(from, to)),
+                    "{from} -> {to}"
+                );
+            }
+        }
+        assert!(!can_transition("open", "deferred"));
+        assert!(!can_transition("Open", "closed"), "statuses are lowercase");
+    }
+
+    #[test]
+    fn unstart_history_is_involvement_in_every_mode() {
+        let released = Involvement {
+            my_impl_history: true,
+            my_any_history: true,
+            ..Default::default()
+        };
+        for mode in ["trusted", "delegated", "balanced", "strict", ""] {
+            assert!(approve_allowed(mode, "td-1", &released).is_err(), "{mode}");
+        }
+        let delegated = approve_allowed("delegated", "td-1", &released).unwrap_err();
+        assert_eq!(
+            delegated,
+            "cannot approve: you were involved with td-1 (created, started, or previously worked on)"
+        );
+        assert!(approve_allowed("balanced", "td-1", &released)
+            .unwrap_err()
+            .contains("cannot approve your own"));
+    }
+
+    #[test]
+    fn creators_and_reviewers_by_mode() {
+        let creator = Involvement {
+            is_creator: true,
+            my_any_history: true,
+            ..Default::default()
+        };
+        for mode in ["trusted", "delegated", "balanced", ""] {
+            assert!(approve_allowed(mode, "td-1", &creator).is_ok(), "{mode}");
+        }
+        assert!(approve_allowed("strict", "td-1", &creator).is_err());
+        // strict also refuses any earlier local history (e.g. a previous review).
+        let reviewed_before = Involvement {
+            my_any_history: true,
+            ..Default::default()
+        };
+        assert!(approve_allowed("strict", "td-1", &reviewed_before).is_err());
+        assert!(approve_allowed("trusted", "td-1", &reviewed_before).is_ok());
+        // Someone else's implementation history does not involve ME.
+        let others = Involvement {
+            any_impl_history: true,
+            ..Default::default()
+        };
+        assert!(approve_allowed("strict", "td-1", &others).is_ok());
+        let minor = Involvement {
+            minor: true,
+            is_creator: true,
+            is_implementer: true,
+            my_impl_history: true,
+            my_any_history: true,
+            any_impl_history: true,
+        };
+        for mode in ["trusted", "delegated", "balanced", "strict"] {
+            assert!(approve_allowed(mode, "td-1", &minor).is_ok(), "{mode}");
+        }
+        assert!(close_allowed("td-1", "in_progress", &minor).is_ok());
+    }
+
+    #[test]
+    fn close_checks_run_in_the_spec_order() {
+        // Implementer beats creator (rule 2 before rule 3).
+        let both = Involvement {
+            is_creator: true,
+            is_implementer: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            close_allowed("td-1", "open", &both).unwrap_err(),
+            "cannot close own implementation: td-1"
+        );
+        // A creator whose own start/unstart history exists is "own implementation" too.
+        let released = Involvement {
+            is_creator: true,
+            my_impl_history: true,
+            my_any_history: true,
+            any_impl_history: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            close_allowed("td-1", "open", &released).unwrap_err(),
+            "cannot close own implementation: td-1"
+        );
+        // Rule 1 only holds for an open issue.
+        let creator = Involvement {
+            is_creator: true,
+            my_any_history: true,
+            ..Default::default()
+        };
+        assert!(close_allowed("td-1", "open", &creator).is_ok());
+        assert!(close_allowed("td-1", "blocked", &creator).is_err());
+    }
+
+    #[test]
+    fn every_accepted_spelling() {
+        for (input, want) in [
+            ("0", "P0"),
+            ("p0", "P0"),
+            ("P0", "P0"),
+            ("critical", "P0"),
+            ("1", "P1"),
+            (" P1 ", "P1"),
+            ("HIGH", "P1"),
+            ("2", "P2"),
+            ("medium", "P2"),
+            ("3", "P3"),
+            ("low", "P3"),
+            ("4", "P4"),
+            ("p4", "P4"),
+            ("lowest", "P4"),
+        ] {
+            assert_eq!(normalize_priority(input).as_deref(), Some(want), "{input}");
+        }
+        for bad in ["", "5", "P5", "-1", "p", "high!"] {
+            assert_eq!(normalize_priority(bad), None, "{bad}");
+        }
+        for t in ["bug", "feature", "task", "epic", "chore"] {
+            assert_eq!(normalize_type(t).as_deref(), Some(t));
+            assert_eq!(normalize_type(&t.to_uppercase()).as_deref(), Some(t));
+        }
+        assert_eq!(normalize_type(""), None);
+        let fib = [0, 1, 2, 3, 5, 8, 13, 21];
+        for p in -2..30 {
+            assert_eq!(valid_points(p), fib.contains(&p), "{p}");
+        }
+        for word in [
+            "task", "issue", "bug", "feature", "fix", "update", "change", "todo", "work", "item",
+            "thing", "stuff", "test", "new", "add",
+        ] {
+            assert!(is_generic_title(word), "{word}");
+            assert!(is_generic_title(&word.to_uppercase()), "{word}");
+        }
+        for fine in ["fix login", "tasks", "new feature flag", "x", ""] {
+            assert!(!is_generic_title(fine), "{fine}");
+        }
+    }
 }
