@@ -591,3 +591,29 @@ fn list_status_filter_binds_its_values() {
     assert_eq!(p.count("SELECT COUNT(*) FROM issues", &[]), 3);
     assert!(only(&["list"]).contains(&open));
 }
+
+#[test]
+fn create_with_missing_dependency_ends_still_creates_and_prints_created_first() {
+    let p = Project::new();
+    for flag in ["--depends-on", "--blocks"] {
+        let out = p.td(&["create", "Issue linked to a missing one", flag, "td-000000"]);
+        out.ok();
+        let id = out.issue_id();
+        assert!(out.stdout.starts_with(&format!("CREATED {id}")));
+        assert!(
+            out.stderr.contains("Warning: issue not found: td-000000"),
+            "{out:?}"
+        );
+        // What the e2e harness reads: the first id of the combined output is the new one.
+        assert_eq!(common::first_issue_id(&out.combined()).unwrap(), id);
+        assert_eq!(p.issue(&id).str("title"), "Issue linked to a missing one");
+    }
+    assert_eq!(p.count("SELECT COUNT(*) FROM issue_dependencies", &[]), 0);
+    assert_eq!(
+        p.count(
+            "SELECT COUNT(*) FROM action_log WHERE entity_type = 'issue_dependencies'",
+            &[]
+        ),
+        0
+    );
+}

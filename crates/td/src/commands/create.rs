@@ -149,14 +149,17 @@ pub fn run(g: &Global, mut a: Args) -> Result<()> {
     };
     let t = ctx.begin()?;
     let id = insert_with_retry(&ctx, issue)?;
+    let mut warnings = Vec::new();
     for d in split_list(&a.depends_on) {
-        link_dep(&ctx, &id, &d)?;
+        warnings.extend(link_dep(&ctx, &id, &ids::normalize_issue_id(&d))?);
     }
     for b in split_list(&a.blocks) {
-        link_dep(&ctx, &b, &id)?;
+        warnings.extend(link_dep(&ctx, &ids::normalize_issue_id(&b), &id)?);
     }
     t.commit()?;
+    // The e2e takes the first issue id in the combined output: CREATED must come first.
     println!("CREATED {id}");
+    warnings.iter().for_each(crate::output::warn);
     Ok(())
 }
 
@@ -173,14 +176,17 @@ fn insert_with_retry(ctx: &crate::context::Ctx, mut issue: Issue) -> Result<Stri
     bail!("could not allocate a unique issue id")
 }
 
-fn link_dep(ctx: &crate::context::Ctx, issue: &str, dep: &str) -> Result<()> {
-    let dep = ids::normalize_issue_id(dep);
-    if issues::get(&ctx.conn, &dep)?.is_none() {
-        crate::output::warn(format!("issue not found: {dep}"));
-        return Ok(());
+/// `issue` depends on `dep`; a missing end or a cycle is a warning (returned), not an error.
+fn link_dep(ctx: &crate::context::Ctx, issue: &str, dep: &str) -> Result<Option<String>> {
+    for end in [issue, dep] {
+        if issues::get(&ctx.conn, end)?.is_none() {
+            return Ok(Some(format!("issue not found: {end}")));
+        }
     }
-    if deps::add(&ctx.conn, ctx.me(), issue, &dep)? == deps::Added::WouldCycle {
-        crate::output::warn("cannot add dependency: would create circular dependency");
+    if deps::add(&ctx.conn, ctx.me(), issue, dep)? == deps::Added::WouldCycle {
+        return Ok(Some(
+            "cannot add dependency: would create circular dependency".into(),
+        ));
     }
-    Ok(())
+    Ok(None)
 }
