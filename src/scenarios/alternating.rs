@@ -4,6 +4,7 @@
 //! issue positioned on it; every fourth deletes an older issue.
 
 use rand::Rng;
+use rand_pcg::Pcg64;
 
 use super::ctx::Ctx;
 use super::query::text;
@@ -25,55 +26,59 @@ pub fn alternating_actions(h: &Harness, seed: u64) -> Vec<CheckResult> {
     let mut issues: Vec<RoundIssue> = Vec::new();
     let mut positions = 0;
     for r in 0..ROUNDS {
-        let (a, o) = if r % 2 == 0 {
-            ("alice", "bob")
-        } else {
-            ("bob", "alice")
-        };
-        let Some(id) = work_round(&mut c, r, a) else {
-            return c.finish();
-        };
-        if r % 3 == 0 {
-            positions += board_round(&mut c, r, a, &id, issues.last().map(|i| i.id.as_str()));
-        }
-        if !propagate(&mut c, a, o, &format!("round {r}: {a} syncs the work")) {
-            return c.finish();
-        }
-        c.ok(
-            o,
-            &[
-                "comment",
-                &id,
-                &format!("review comment from {o} in round {r}"),
-            ],
-            "COMMENT ADDED",
-        );
-        c.ok(
-            o,
-            &[
-                "approve",
-                &id,
-                "--reason",
-                &format!("approved in round {r}"),
-            ],
-            "APPROVED",
-        );
-        issues.push(RoundIssue { id, deleted: false });
-        if r % 4 == 3 {
-            let victim = draw.gen_range(0..r - 1);
-            if c.ok(a, &["delete", &issues[victim].id], "DELETED")
-                .is_some()
-            {
-                issues[victim].deleted = true;
-            }
-        }
-        if !propagate(&mut c, o, a, &format!("round {r}: {o} syncs the approval")) {
+        if !round(&mut c, r, &mut draw, &mut issues, &mut positions) {
             return c.finish();
         }
     }
-    if !c.sync_all("final sync") {
-        return c.finish();
+    if c.sync_all("final sync") {
+        expect_final(&mut c, &issues, positions);
+        c.converge();
     }
+    c.finish()
+}
+
+/// One round: `a` works an issue (and every third round boards it), the other reviews and
+/// approves it; every fourth round `a` deletes an older issue. False when a sync failed.
+fn round(
+    c: &mut Ctx<'_>,
+    r: usize,
+    draw: &mut Pcg64,
+    issues: &mut Vec<RoundIssue>,
+    positions: &mut i64,
+) -> bool {
+    let (a, o) = if r.is_multiple_of(2) {
+        ("alice", "bob")
+    } else {
+        ("bob", "alice")
+    };
+    let Some(id) = work_round(c, r, a) else {
+        return false;
+    };
+    if r.is_multiple_of(3) {
+        *positions += board_round(c, r, a, &id, issues.last().map(|i| i.id.as_str()));
+    }
+    if !propagate(c, a, o, &format!("round {r}: {a} syncs the work")) {
+        return false;
+    }
+    let comment = format!("review comment from {o} in round {r}");
+    c.ok(o, &["comment", &id, &comment], "COMMENT ADDED");
+    let reason = format!("approved in round {r}");
+    c.ok(o, &["approve", &id, "--reason", &reason], "APPROVED");
+    issues.push(RoundIssue { id, deleted: false });
+    if r % 4 == 3 {
+        let victim = draw.gen_range(0..r - 1);
+        if c.ok(a, &["delete", &issues[victim].id], "DELETED")
+            .is_some()
+        {
+            issues[victim].deleted = true;
+        }
+    }
+    propagate(c, o, a, &format!("round {r}: {o} syncs the approval"))
+}
+
+/// Every round's issue approved (closed), deleted as tracked, with both comments and its
+/// hypothesis log; the round boards and their positions on both actors.
+fn expect_final(c: &mut Ctx<'_>, issues: &[RoundIssue], positions: i64) {
     for (r, issue) in issues.iter().enumerate() {
         let what = format!("round {r} issue");
         c.expect_field_everywhere(&what, &issue.id, "status", &text("closed"));
@@ -97,8 +102,6 @@ pub fn alternating_actions(h: &Harness, seed: u64) -> Vec<CheckResult> {
         let sql = "SELECT COUNT(*) FROM boards WHERE name LIKE 'Round-% Board'";
         c.expect_count("round boards", actor, sql, [], ROUNDS.div_ceil(3) as i64);
     }
-    c.converge();
-    c.finish()
 }
 
 fn propagate(c: &mut Ctx<'_>, first: &str, then: &str, step: &str) -> bool {

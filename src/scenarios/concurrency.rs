@@ -105,27 +105,7 @@ pub fn concurrent_sync_same_client(h: &Harness, _seed: u64) -> Vec<CheckResult> 
             &[],
         );
     }
-    let wave1: Vec<Job<'_>> = (0..3).map(|_| ("alice", vec!["sync"])).collect();
-    judge_all(
-        &mut c,
-        &wave1,
-        run_parallel(h, &wave1),
-        "wave 1 (three syncs at once): ",
-    );
-    let titles: Vec<String> = (0..WAVE2_CREATES)
-        .map(|i| format!("create\u{1f}created during parallel syncs {i}"))
-        .collect();
-    let wave2: Vec<Job<'_>> = vec![
-        ("alice", titles.iter().map(String::as_str).collect()),
-        ("alice", vec!["sync"; 3]),
-        ("alice", vec!["sync"; 3]),
-    ];
-    judge_all(
-        &mut c,
-        &wave2,
-        run_parallel(h, &wave2),
-        "wave 2 (syncs while creating): ",
-    );
+    waves(&mut c, h);
     if !c.sync_all("convergence sync") {
         return c.finish();
     }
@@ -137,6 +117,32 @@ pub fn concurrent_sync_same_client(h: &Harness, _seed: u64) -> Vec<CheckResult> 
     }
     c.converge();
     c.finish()
+}
+
+/// Wave 1: three `td sync` of alice at once. Wave 2: alice creates issues on one thread while
+/// two others each sync her three times.
+fn waves(c: &mut Ctx<'_>, h: &Harness) {
+    let wave1: Vec<Job<'_>> = (0..3).map(|_| ("alice", vec!["sync"])).collect();
+    judge_all(
+        c,
+        &wave1,
+        run_parallel(h, &wave1),
+        "wave 1 (three syncs at once): ",
+    );
+    let creates: Vec<String> = (0..WAVE2_CREATES)
+        .map(|i| format!("create\u{1f}created during parallel syncs {i}"))
+        .collect();
+    let wave2: Vec<Job<'_>> = vec![
+        ("alice", creates.iter().map(String::as_str).collect()),
+        ("alice", vec!["sync"; 3]),
+        ("alice", vec!["sync"; 3]),
+    ];
+    judge_all(
+        c,
+        &wave2,
+        run_parallel(h, &wave2),
+        "wave 2 (syncs while creating): ",
+    );
 }
 
 /// alice's action_log after racing syncs: no server_seq twice, nothing pending, every pushed

@@ -150,6 +150,14 @@ pub fn burst_no_sync(h: &Harness, _seed: u64) -> Vec<CheckResult> {
     if !c.sync_all("burst convergence sync") {
         return c.finish();
     }
+    expect_burst_final(&mut c, &id);
+    c.converge();
+    c.finish()
+}
+
+/// The last value of every field the burst set, the three comments and three logs, on
+/// both actors.
+fn expect_burst_final(c: &mut Ctx<'_>, id: &str) {
     let finals = [
         ("title", text("burst-final-title")),
         ("priority", text("P0")),
@@ -160,18 +168,14 @@ pub fn burst_no_sync(h: &Harness, _seed: u64) -> Vec<CheckResult> {
         ("status", text("in_progress")),
     ];
     for (column, want) in &finals {
-        c.expect_field_everywhere("final value", &id, column, want);
+        c.expect_field_everywhere("final value", id, column, want);
     }
     let comments: Vec<String> = (1..=3).map(|i| format!("burst comment {i}")).collect();
-    let logs: Vec<String> = ["burst start", "burst log 1", "burst log 2"]
-        .map(String::from)
-        .to_vec();
+    let logs = ["burst start", "burst log 1", "burst log 2"].map(String::from);
     for a in ["alice", "bob"] {
         let sql = "SELECT text FROM comments WHERE issue_id = ?1";
-        c.expect_texts("burst comments", a, sql, [&id], &comments);
+        c.expect_texts("burst comments", a, sql, [id], &comments);
         let sql = "SELECT message FROM logs WHERE issue_id = ?1";
-        c.expect_texts("burst logs", a, sql, [&id], &logs);
+        c.expect_texts("burst logs", a, sql, [id], &logs);
     }
-    c.converge();
-    c.finish()
 }

@@ -32,41 +32,41 @@ fn random_text(draw: &mut Pcg64, n: usize) -> String {
     s
 }
 
-pub fn large_payload(h: &Harness, seed: u64) -> Vec<CheckResult> {
-    let mut c = Ctx::new(h, "large_payload");
-    let mut draw = rng(seed, "payload-text");
-    let description = random_text(&mut draw, DESCRIPTION_CHARS);
-    let labels: Vec<String> = (0..LABELS)
-        .map(|i| format!("payload-label-{i:02}-{:04x}", draw.gen::<u16>()))
-        .collect();
-    let labels = labels.join(",");
-    let args = [
-        "--description",
-        description.as_str(),
-        "--labels",
-        labels.as_str(),
-    ];
-    let Some(main) = c.create("alice", "large payload main issue", &args) else {
-        return c.finish();
-    };
-    let mut deps = Vec::new();
-    for i in 0..DEPS {
-        if let Some(id) = c.create("alice", &format!("large payload dependency {i}"), &[]) {
-            deps.push(id);
+/// What the big issue carries, generated from the seed.
+struct Payload {
+    description: String,
+    /// Comma-joined, as td stores them.
+    labels: String,
+    comments: Vec<String>,
+}
+
+impl Payload {
+    fn generate(seed: u64) -> Payload {
+        let mut draw = rng(seed, "payload-text");
+        let description = random_text(&mut draw, DESCRIPTION_CHARS);
+        let labels: Vec<String> = (0..LABELS)
+            .map(|i| format!("payload-label-{i:02}-{:04x}", draw.gen::<u16>()))
+            .collect();
+        let comments = (0..COMMENTS)
+            .map(|_| {
+                let n = draw.gen_range(100..=400);
+                random_text(&mut draw, n)
+            })
+            .collect();
+        Payload {
+            description,
+            labels: labels.join(","),
+            comments,
         }
     }
-    let mut add = vec!["dep", "add", main.as_str()];
-    add.extend(deps.iter().map(String::as_str));
-    c.ok("alice", &add, &format!("Added {} dependencies", deps.len()));
-    let comments: Vec<String> = (0..COMMENTS)
-        .map(|_| {
-            let n = draw.gen_range(100..=400);
-            random_text(&mut draw, n)
-        })
-        .collect();
-    for text in &comments {
-        c.ok("alice", &["comment", &main, text], "COMMENT ADDED");
-    }
+}
+
+pub fn large_payload(h: &Harness, seed: u64) -> Vec<CheckResult> {
+    let mut c = Ctx::new(h, "large_payload");
+    let p = Payload::generate(seed);
+    let Some((main, deps)) = write_payload(&mut c, &p) else {
+        return c.finish();
+    };
     let started = Instant::now();
     if !c.sync_all("payload sync") {
         return c.finish();
@@ -76,15 +76,33 @@ pub fn large_payload(h: &Harness, seed: u64) -> Vec<CheckResult> {
         format!("sync_all took {:?}", started.elapsed()),
     );
     for actor in ["alice", "bob"] {
-        expect_description(&mut c, actor, &main, &description);
-        c.expect_field("payload", actor, &main, "labels", &text(&labels));
+        expect_description(&mut c, actor, &main, &p.description);
+        c.expect_field("payload", actor, &main, "labels", &text(&p.labels));
         let sql = "SELECT text FROM comments WHERE issue_id = ?1";
-        c.expect_texts("payload comments", actor, sql, [&main], &comments);
+        c.expect_texts("payload comments", actor, sql, [&main], &p.comments);
         let sql = "SELECT depends_on_id FROM issue_dependencies WHERE issue_id = ?1";
         c.expect_texts("payload dependencies", actor, sql, [&main], &deps);
     }
     c.converge();
     c.finish()
+}
+
+/// alice creates the big issue and its dependencies, links them in one `dep add`, and
+/// comments; returns the issue and its dependencies' ids.
+fn write_payload(c: &mut Ctx<'_>, p: &Payload) -> Option<(String, Vec<String>)> {
+    let args = ["--description", &p.description, "--labels", &p.labels];
+    let main = c.create("alice", "large payload main issue", &args)?;
+    let mut deps = Vec::new();
+    for i in 0..DEPS {
+        deps.extend(c.create("alice", &format!("large payload dependency {i}"), &[]));
+    }
+    let mut add = vec!["dep", "add", main.as_str()];
+    add.extend(deps.iter().map(String::as_str));
+    c.ok("alice", &add, &format!("Added {} dependencies", deps.len()));
+    for text in &p.comments {
+        c.ok("alice", &["comment", &main, text], "COMMENT ADDED");
+    }
+    Some((main, deps))
 }
 
 /// Byte-for-byte equality without printing 50 KB: lengths and the first differing character.

@@ -62,40 +62,13 @@ const RAPID: usize = 10;
 
 pub fn rapid_create_delete(h: &Harness, seed: u64) -> Vec<CheckResult> {
     let mut c = Ctx::new(h, "rapid_create_delete");
-    let mut issues = Vec::new();
-    for i in 0..RAPID {
-        let title = format!("rapid-create-delete-{i}");
-        if let Some(id) = c.create("alice", &title, &["--type", "task", "--priority", "P2"]) {
-            issues.push(Tracked {
-                label: format!("issue {i}"),
-                id,
-                deleted: false,
-            });
-        }
-    }
-    if !c.check(
-        "create phase",
-        issues.len() == RAPID,
-        format!("created {}/{RAPID}", issues.len()),
-    ) {
+    let Some(mut issues) = create_rapid(&mut c) else {
         return c.finish();
-    }
-    let mut pick = rng(seed, "rapid-targets");
+    };
     let mut actor = rng(seed, "rapid-actors");
-    let all: Vec<usize> = (0..RAPID).collect();
-    let mut restored = all.clone();
-    restored.shuffle(&mut pick);
-    restored.truncate(5);
-    let redeleted: Vec<usize> = restored[..3].to_vec();
-    let stages: [(&str, &str, Vec<usize>); 4] = [
-        ("after creates", "", vec![]),
-        ("after deletes", "delete", all),
-        ("after restores", "restore", restored),
-        ("after re-deletes", "delete", redeleted),
-    ];
-    for (stage, verb, targets) in stages {
+    for (stage, verb, targets) in rapid_plan(seed) {
         for i in targets {
-            let who = ["alice", "bob"][actor.gen_range(0..2)];
+            let who = pick_actor(&mut actor);
             let marker = if verb == "delete" {
                 "DELETED"
             } else {
@@ -112,6 +85,41 @@ pub fn rapid_create_delete(h: &Harness, seed: u64) -> Vec<CheckResult> {
         c.converge_stage(stage, &["alice", "bob"]);
     }
     c.finish()
+}
+
+/// alice creates the ten issues; `None` (after a failed result) unless all ten exist.
+fn create_rapid(c: &mut Ctx<'_>) -> Option<Vec<Tracked>> {
+    let mut issues = Vec::new();
+    for i in 0..RAPID {
+        let title = format!("rapid-create-delete-{i}");
+        if let Some(id) = c.create("alice", &title, &["--type", "task", "--priority", "P2"]) {
+            let label = format!("issue {i}");
+            issues.push(Tracked {
+                label,
+                id,
+                deleted: false,
+            });
+        }
+    }
+    let created = format!("created {}/{RAPID}", issues.len());
+    c.check("create phase", issues.len() == RAPID, created)
+        .then_some(issues)
+}
+
+/// The four stages: (name, verb, issue positions). Deletes all, restores five drawn from the
+/// seed, re-deletes three of those.
+fn rapid_plan(seed: u64) -> [(&'static str, &'static str, Vec<usize>); 4] {
+    let all: Vec<usize> = (0..RAPID).collect();
+    let mut restored = all.clone();
+    restored.shuffle(&mut rng(seed, "rapid-targets"));
+    restored.truncate(5);
+    let redeleted = restored[..3].to_vec();
+    [
+        ("after creates", "", vec![]),
+        ("after deletes", "delete", all),
+        ("after restores", "restore", restored),
+        ("after re-deletes", "delete", redeleted),
+    ]
 }
 
 const CYCLES: usize = 8;
@@ -237,49 +245,53 @@ fn races(c: &mut Ctx<'_>, draw: &mut Pcg64, issues: &mut Vec<Tracked>) {
 fn biased(c: &mut Ctx<'_>, data: &mut DataGen, draw: &mut Pcg64, issues: &mut Vec<Tracked>) {
     for k in 0..BIASED {
         let actor = pick_actor(draw);
-        let roll = draw.gen_range(0..100);
-        let live: Vec<usize> = (0..issues.len()).filter(|&i| !issues[i].deleted).collect();
-        let dead: Vec<usize> = (0..issues.len()).filter(|&i| issues[i].deleted).collect();
-        let choose = |draw: &mut Pcg64, from: &[usize]| {
-            from.get(draw.gen_range(0..from.len().max(1))).copied()
-        };
-        match roll {
-            30..=49 if !live.is_empty() => {
-                let i = choose(draw, &live).expect("non-empty");
-                if c.ok(actor, &["delete", &issues[i].id], "DELETED").is_some() {
-                    issues[i].deleted = true;
-                }
-            }
-            50..=59 if !dead.is_empty() => {
-                let i = choose(draw, &dead).expect("non-empty");
-                if c.ok(actor, &["restore", &issues[i].id], "RESTORED")
-                    .is_some()
-                {
-                    issues[i].deleted = false;
-                }
-            }
-            60.. if !live.is_empty() => {
-                let i = choose(draw, &live).expect("non-empty");
-                let title = data.title(150).value;
-                c.ok(
-                    actor,
-                    &["update", &issues[i].id, "--title", &title],
-                    "UPDATED",
-                );
-            }
-            _ => {
-                let title = data.title(150).value;
-                if let Some(id) = c.create(actor, &title, &[]) {
-                    issues.push(Tracked {
-                        label: format!("biased {k} create"),
-                        id,
-                        deleted: false,
-                    });
-                }
-            }
-        }
+        biased_action(c, data, draw, issues, actor, k);
         if !propagate(c, actor, &format!("biased action {k}: sync")) {
             return;
         }
+    }
+}
+
+fn biased_action(
+    c: &mut Ctx<'_>,
+    data: &mut DataGen,
+    draw: &mut Pcg64,
+    issues: &mut Vec<Tracked>,
+    actor: &str,
+    k: usize,
+) {
+    let roll = draw.gen_range(0..100);
+    let positions = |deleted: bool| -> Vec<usize> {
+        (0..issues.len())
+            .filter(|&i| issues[i].deleted == deleted)
+            .collect()
+    };
+    let (live, dead) = (positions(false), positions(true));
+    let (verb, from) = match roll {
+        30..=49 if !live.is_empty() => ("delete", live),
+        50..=59 if !dead.is_empty() => ("restore", dead),
+        60.. if !live.is_empty() => ("update", live),
+        _ => ("create", Vec::new()),
+    };
+    let title = data.title(150).value;
+    let Some(&i) = from.get(draw.gen_range(0..from.len().max(1))) else {
+        if let Some(id) = c.create(actor, &title, &[]) {
+            let label = format!("biased {k} create");
+            issues.push(Tracked {
+                label,
+                id,
+                deleted: false,
+            });
+        }
+        return;
+    };
+    let id = issues[i].id.clone();
+    let done = match verb {
+        "delete" => c.ok(actor, &["delete", &id], "DELETED"),
+        "restore" => c.ok(actor, &["restore", &id], "RESTORED"),
+        _ => c.ok(actor, &["update", &id, "--title", &title], "UPDATED"),
+    };
+    if done.is_some() && verb != "update" {
+        issues[i].deleted = verb == "delete";
     }
 }
