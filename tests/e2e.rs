@@ -75,6 +75,7 @@ fn main() -> ExitCode {
         .map(|(i, _)| i)
         .collect();
     if !args.list {
+        eprint!("{}", suite.seed_block(&selected));
         schedule(&suite, &slots, &selected, args.test_threads);
     }
     let mut printer_args = args.clone();
@@ -115,7 +116,7 @@ fn schedule(
         pool.install(|| {
             use rayon::prelude::*;
             selected.par_iter().for_each(|&i| {
-                let outcome = run::execute(&suite, &suite.entries[i]);
+                let outcome = run::execute(&suite, i);
                 slots[i].put(outcome);
             });
         });

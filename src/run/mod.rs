@@ -35,6 +35,9 @@ pub struct Suite {
     pub cases_dir: PathBuf,
     pub report_dir: PathBuf,
     pub entries: Vec<CaseEntry>,
+    /// Per entry: its seed, chosen once at discovery (file > `E2E_SEED` > clock), or why
+    /// none could be chosen. Steps cases have no randomness: `Ok(None)`.
+    pub seeds: Vec<Result<Option<u64>, String>>,
 }
 
 /// A broken case is ignored only if it says so; one that cannot be read runs (and fails).
@@ -64,28 +67,55 @@ impl Suite {
             Some(one) => vec![one],
             None => case::discover(&cases_dir),
         };
+        let seeds = entries.iter().map(seed_of).collect();
         Ok(Suite {
             cfg,
             cases_dir,
             report_dir,
             entries,
+            seeds,
         })
+    }
+
+    /// The seed block printed before any case runs: one line per selected case with its
+    /// seed and every derived parameter, so a run can be replayed from its log.
+    pub fn seed_block(&self, selected: &[usize]) -> String {
+        let mut out = String::new();
+        for &i in selected {
+            let (Ok(case), Ok(Some(seed))) = (&self.entries[i].case, &self.seeds[i]) else {
+                continue;
+            };
+            out.push_str(&format!("seed {}: {}\n", case.name, describe(case, *seed)));
+        }
+        out
     }
 }
 
-/// Runs one case; never panics (a panic is an errored outcome) and always reaps its world.
-pub fn execute(suite: &Suite, entry: &CaseEntry) -> CaseOutcome {
+fn seed_of(entry: &CaseEntry) -> Result<Option<u64>, String> {
+    match &entry.case {
+        Ok(c) if matches!(c.kind, CaseKind::Steps(_)) => Ok(None),
+        Ok(c) => choose_seed(c.seed()).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Runs entry `index` of the suite; never panics (a panic is an errored outcome) and
+/// always reaps its world.
+pub fn execute(suite: &Suite, index: usize) -> CaseOutcome {
     let start = Instant::now();
-    let mut out = match &entry.case {
-        Err(e) => CaseOutcome::errored(&entry.name, format!("malformed case file: {e}")),
-        Ok(case) => catch_unwind(AssertUnwindSafe(|| run_case(suite, case))).unwrap_or_else(|p| {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "panic".into());
-            CaseOutcome::errored(&entry.name, format!("the case panicked: {msg}"))
-        }),
+    let entry = &suite.entries[index];
+    let mut out = match (&entry.case, &suite.seeds[index]) {
+        (Err(e), _) => CaseOutcome::errored(&entry.name, format!("malformed case file: {e}")),
+        (Ok(_), Err(e)) => CaseOutcome::errored(&entry.name, e.clone()),
+        (Ok(case), Ok(seed)) => catch_unwind(AssertUnwindSafe(|| run_case(suite, case, *seed)))
+            .unwrap_or_else(|p| {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "panic".into());
+                CaseOutcome::errored(&entry.name, format!("the case panicked: {msg}"))
+            }),
     };
     out.duration = start.elapsed();
     out
@@ -108,20 +138,14 @@ fn world_options(case: &Case) -> Result<WorldOptions, String> {
     Ok(opts)
 }
 
-fn run_case(suite: &Suite, case: &Case) -> CaseOutcome {
+fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
     let mut out = CaseOutcome::new(&case.name);
-    let seed = match choose_seed(case.seed()) {
-        Ok(s) => s,
-        Err(e) => return CaseOutcome::errored(&case.name, e),
-    };
-    if !matches!(case.kind, CaseKind::Steps(_)) {
-        out.seed = Some(seed);
-    }
+    out.seed = seed;
+    let seed = seed.unwrap_or(0);
     let opts = match world_options(case) {
         Ok(o) => o,
         Err(e) => return CaseOutcome::errored(&case.name, e),
     };
-    eprintln!("[{}] {}", case.name, seed_block(case, seed));
     let mut h = match Harness::setup(&suite.cfg, &opts) {
         Ok(h) => h,
         Err(e) => {
@@ -144,24 +168,16 @@ fn run_case(suite: &Suite, case: &Case) -> CaseOutcome {
     out
 }
 
-/// The block printed first: the seed and every derived parameter.
-fn seed_block(case: &Case, seed: u64) -> String {
+/// A case's seed and every parameter derived from it.
+fn describe(case: &Case, seed: u64) -> String {
     match &case.kind {
         CaseKind::Chaos(_) => format!(
-            "seed={seed} actors={} {}",
+            "actors={} {}",
             case.actors(),
             chaos_params(case, seed).config.describe()
         ),
-        CaseKind::Scenario(s) => format!(
-            "seed={seed} scenario={} actors={}",
-            s.scenario,
-            case.actors()
-        ),
-        CaseKind::Steps(s) => format!(
-            "steps={} actors={} (no randomness)",
-            s.steps.len(),
-            case.actors()
-        ),
+        CaseKind::Scenario(s) => format!("{seed} scenario={} actors={}", s.scenario, case.actors()),
+        CaseKind::Steps(_) => String::new(),
     }
 }
 
