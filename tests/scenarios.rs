@@ -89,6 +89,7 @@ scenario_tests!(
     rapid_create_delete,
     cascade_conflict,
     dependency_cycle,
+    dependency_cycle_retracted,
     thundering_herd,
     burst_no_sync,
     auto_cascade_logs_sync,

@@ -1,6 +1,7 @@
 //! dependency_cycle (spec §6.6, sync spec §7.8): alice adds A→B while bob adds B→A. Each
 //! succeeds locally; after syncing, both actors hold exactly one edge, the one whose
-//! `issue|depends_on` sorts first — whoever pushed first.
+//! `issue|depends_on` sorts first — whoever pushed first. dependency_cycle_retracted pins
+//! the same resolution when the winning edge is removed again before the loser arrives.
 
 use rand::Rng;
 
@@ -40,6 +41,44 @@ pub fn dependency_cycle(h: &Harness, seed: u64) -> Vec<CheckResult> {
     for actor in ["alice", "bob"] {
         let what = "exactly the edge whose issue|depends_on sorts first";
         c.expect_texts(what, actor, sql, [], std::slice::from_ref(&winner));
+    }
+    c.converge();
+    c.finish()
+}
+
+/// bob adds X→Y (the edge that sorts first) and syncs; alice, not having pulled, adds Y→X;
+/// bob removes X→Y before pulling. In server order Y→X closes a cycle with X→Y and loses,
+/// then X→Y is removed: every actor must end with no edge between them.
+pub fn dependency_cycle_retracted(h: &Harness, _seed: u64) -> Vec<CheckResult> {
+    let mut c = Ctx::new(h, "dependency_cycle_retracted");
+    let task = ["--type", "task", "--priority", "P1"];
+    let Some(p) = c.create("alice", "dependency-retract-issue-P", &task) else {
+        return c.finish();
+    };
+    let Some(q) = c.create("alice", "dependency-retract-issue-Q", &task) else {
+        return c.finish();
+    };
+    if !c.sync_all("sync the issues") {
+        return c.finish();
+    }
+    // Roles by id, not by position: X→Y must be the edge whose issue|depends_on sorts first.
+    let (x, y) = if format!("{p}|{q}") < format!("{q}|{p}") {
+        (p, q)
+    } else {
+        (q, p)
+    };
+    let ok = c.ok("bob", &["dep", "add", &x, &y], "ADDED:").is_some()
+        && c.sync("bob", "bob pushes X->Y")
+        && c.ok("alice", &["dep", "add", &y, &x], "ADDED:").is_some()
+        && c.ok("bob", &["dep", "rm", &x, &y], "REMOVED:").is_some();
+    let step = "alice pushes Y->X, bob pushes the removal";
+    if !(ok && c.sync("alice", step) && c.sync("bob", step) && c.sync_all(step)) {
+        return c.finish();
+    }
+    let sql = "SELECT issue_id || '|' || depends_on_id FROM issue_dependencies";
+    for actor in ["alice", "bob"] {
+        let what = format!("no edge left between X={x} and Y={y} (server order: add X->Y, Y->X loses the cycle, remove X->Y)");
+        c.expect_texts(&what, actor, sql, [], &[]);
     }
     c.converge();
     c.finish()

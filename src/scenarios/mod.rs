@@ -105,6 +105,11 @@ static SCENARIOS: &[Scenario] = &[
         "A->B and B->A added concurrently: only the edge whose issue|depends_on sorts first",
         deps::dependency_cycle,
     ),
+    two(
+        "dependency_cycle_retracted",
+        "the winning edge of a dependency cycle is removed before the loser arrives: no edge anywhere",
+        deps::dependency_cycle_retracted,
+    ),
     Scenario {
         replay_note: Some(CONCURRENT),
         ..two(
@@ -214,7 +219,7 @@ mod tests {
             assert!((2..=3).contains(&s.actors), "{}", s.name);
             assert!(s.late.len() < s.actors - 1, "{}: late actors", s.name);
         }
-        assert_eq!(all().len(), 17);
+        assert_eq!(all().len(), 18);
         assert!(find("no_such_scenario").is_none());
     }
 
