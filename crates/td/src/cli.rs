@@ -142,6 +142,35 @@ pub fn print_unknown_flag(cmd: &str, flag: &str) {
     eprintln!("Run 'td {cmd} --help' for usage.");
 }
 
+/// True for a token shaped like a flag (`-x`, `--name`, `--name=v`): no whitespace, one or
+/// two dashes, then a letter. Text such as `- item`, `-1`, `-` or `--` is not.
+pub fn looks_like_flag(v: &str) -> bool {
+    let rest = v.strip_prefix("--").or_else(|| v.strip_prefix('-'));
+    let Some(rest) = rest else { return false };
+    let name = rest.split('=').next().unwrap_or("");
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !v.contains(char::is_whitespace)
+}
+
+/// Free-text positionals accept a leading `-` ("- item"), so clap hands a mistyped flag to
+/// them as text. Such a flag-shaped value is refused like an unknown flag (exit 1, nothing
+/// written) unless the user passed it after `--`.
+pub fn refuse_stray_flags(cmd: &str, values: &[&str]) -> anyhow::Result<()> {
+    if std::env::args().any(|a| a == "--") {
+        return Ok(());
+    }
+    match values.iter().find(|v| looks_like_flag(v)) {
+        Some(flag) => {
+            print_unknown_flag(cmd, flag);
+            crate::output::silent()
+        }
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +179,17 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flag_shaped_tokens() {
+        for f in ["-x", "--now", "--minor=true", "--dry-run", "-T"] {
+            assert!(looks_like_flag(f), "{f}");
+        }
+        for t in [
+            "- item", "-1", "-", "--", "-x marks", "--=x", "text", "", "-é", "---x",
+        ] {
+            assert!(!looks_like_flag(t), "{t}");
+        }
     }
 }

@@ -6,10 +6,11 @@ mod common;
 use common::{edge_strings, hyphen_strings, Project};
 use serde_json::{json, Value};
 
-/// A positional argument holding `s`: a bare `--` is the end-of-options marker in every
-/// CLI, so that one value is passed after an explicit `--`.
+/// A free-text positional holding `s`. A bare `--` is the end-of-options marker, and a
+/// flag-shaped token (`-x`, `--not-a-flag`) is refused as a mistyped flag; both are passed
+/// after an explicit `--`, as on any CLI.
 fn positional(s: &str) -> Vec<&str> {
-    if s == "--" {
+    if ["--", "-x", "--not-a-flag"].contains(&s) {
         vec!["--", s]
     } else {
         vec![s]

@@ -268,7 +268,7 @@ fn log_message_may_start_with_a_dash_and_flags_still_parse_after_it() {
     assert_eq!(out.ok().stdout, format!("LOGGED {id} [blocker]\n"));
     let out = p.td(&["log", &id, "--result", "-1 regressions"]);
     assert_eq!(out.ok().stdout, format!("LOGGED {id} [result]\n"));
-    let rows = p.rows("SELECT message, type FROM logs ORDER BY rowid", &[]);
+    let rows = p.rows("SELECT message, type FROM logs ORDER BY rowid LIMIT 3", &[]);
     let got: Vec<_> = rows
         .iter()
         .map(|r| (r.str("message"), r.str("type")))
@@ -281,6 +281,17 @@ fn log_message_may_start_with_a_dash_and_flags_still_parse_after_it() {
             ("-1 regressions".into(), "result".into()),
         ]
     );
+    // Flag-shaped text needs the usual `--`.
+    p.td(&["log", "--issue", &id, "--", "--verbose"]).ok();
+    p.td(&["comment", &id, "--", "-v"]).ok();
+    let last = p
+        .row("SELECT message FROM logs ORDER BY rowid DESC LIMIT 1", &[])
+        .unwrap();
+    assert_eq!(last.str("message"), "--verbose");
+    let c = p
+        .row("SELECT text FROM comments ORDER BY rowid DESC LIMIT 1", &[])
+        .unwrap();
+    assert_eq!(c.str("text"), "-v");
     // A third positional is still an error, and writes nothing.
     let before = p.snapshot();
     p.td(&["log", &id, "one", "two"]).expect_code(1);

@@ -37,6 +37,7 @@ pub fn run(g: &Global, a: CommentsArgs) -> Result<()> {
 }
 
 pub fn run_add(g: &Global, a: AddArgs) -> Result<()> {
+    crate::cli::refuse_stray_flags("comments add", &[&a.text])?;
     let ctx = g.open(true)?;
     let t = ctx.begin()?;
     let issue = issues::must_get(&ctx.conn, &a.id)?;

@@ -64,6 +64,12 @@ fn stdin_message() -> String {
 }
 
 pub fn run(g: &Global, a: Args) -> Result<()> {
+    let given: Vec<&str> = [&a.first, &a.second]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    crate::cli::refuse_stray_flags("log", &given)?;
     let (mut id, mut message) = (a.issue.clone(), String::new());
     match (a.first.clone(), a.second.clone()) {
         (Some(x), Some(y)) if ids::looks_like_issue_id(&y) && !ids::looks_like_issue_id(&x) => {
@@ -71,13 +77,6 @@ pub fn run(g: &Global, a: Args) -> Result<()> {
             message = x;
         }
         (Some(x), Some(y)) => {
-            // Neither is an id: a dashed one is a mistyped flag, not an issue to look up.
-            if !ids::looks_like_issue_id(&x) {
-                if let Some(flag) = [&x, &y].into_iter().find(|v| v.starts_with('-')) {
-                    crate::cli::print_unknown_flag("log", flag);
-                    return crate::output::silent();
-                }
-            }
             id = Some(x);
             message = y;
         }
