@@ -227,6 +227,11 @@ impl Harness {
         self.root.join(format!("home-{actor}"))
     }
 
+    /// Pid of the running server, if any (tests use it to prove nothing outlives a world).
+    pub fn server_pid(&self) -> Option<u32> {
+        self.server.lock().expect("lock").as_ref().map(|p| p.child.id())
+    }
+
     pub fn server_log(&self) -> String {
         std::fs::read_to_string(self.root.join("server.log")).unwrap_or_default()
     }

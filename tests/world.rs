@@ -81,3 +81,19 @@ fn three_actor_chaos_200_actions_passes_every_check() {
     assert!(out.passed(), "{}", out.failure_text());
     assert!(out.checks.len() >= 8, "{:?}", out.checks);
 }
+
+#[test]
+fn a_panicking_case_leaves_no_server_and_no_world_behind() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let joined = std::thread::spawn(move || {
+        let h = Harness::setup(&cfg(), &WorldOptions::actors(2)).expect("world");
+        tx.send((h.server_pid().expect("server running"), h.world_dir().to_path_buf())).unwrap();
+        panic!("a case blew up mid-run");
+    })
+    .join();
+    assert!(joined.is_err(), "the thread panicked");
+    let (pid, dir) = rx.recv().unwrap();
+    // Drop ran during unwinding: the server was SIGKILLed and reaped (no zombie either).
+    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "server {pid} outlived its world");
+    assert!(!dir.exists(), "world dir {} was not removed", dir.display());
+}
