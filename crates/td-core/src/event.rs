@@ -4,21 +4,8 @@
 /// Canonical actions an event may carry.
 pub const CANONICAL_ACTIONS: &[&str] = &["create", "update", "delete", "soft_delete", "restore"];
 
-/// Canonical entity types td pushes and applies (the client allowlist).
-pub const CLIENT_ENTITY_TYPES: &[&str] = &[
-    "issues",
-    "logs",
-    "comments",
-    "handoffs",
-    "boards",
-    "work_sessions",
-    "board_issue_positions",
-    "issue_dependencies",
-    "issue_files",
-    "work_session_issues",
-    "issue_reviews",
-    "notes",
-];
+/// Canonical entity types td pushes and applies (the client allowlist): the synced tables.
+pub const CLIENT_ENTITY_TYPES: &[&str] = crate::schema::SYNCED_TABLES;
 
 /// Maps an entity type (singular alias or canonical plural, any case) to its canonical
 /// table name. Returns `None` for names outside the taxonomy. Server-valid but never
@@ -102,7 +89,10 @@ mod tests {
     fn entity_aliases_map_to_canonical() {
         assert_eq!(canonical_entity_type("issue"), Some("issues"));
         assert_eq!(canonical_entity_type("ISSUES"), Some("issues"));
-        assert_eq!(canonical_entity_type("board_position"), Some("board_issue_positions"));
+        assert_eq!(
+            canonical_entity_type("board_position"),
+            Some("board_issue_positions")
+        );
         assert_eq!(canonical_entity_type("file_link"), Some("issue_files"));
         assert_eq!(canonical_entity_type("bogus"), None);
         assert!(!is_client_entity("sessions"));
