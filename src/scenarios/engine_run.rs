@@ -125,7 +125,14 @@ impl<'h> Actions<'h> {
             );
         }
         if stats.unexpected_results.is_empty() {
-            ctx.pass(&format!("{} had no unexpected failure", self.label), "");
+            let details = format!(
+                "{} actions, every refusal confirmed as expected",
+                stats.total
+            );
+            ctx.pass(
+                &format!("{} had no unexpected failure", self.label),
+                details,
+            );
         }
         if self.pinned_actions > 0 {
             let what = format!("{} stayed on its pinned actor", self.label);

@@ -8,7 +8,7 @@ use rusqlite::Params;
 use super::ctx::Ctx;
 use crate::driver::Driver;
 use crate::verify::db::{render_value, ReadOnlyDb, Row};
-use crate::verify::diff::row_diff;
+use crate::verify::diff::{row_diff, truncate_chars};
 use crate::verify::VerifyError;
 
 /// `Value::Text`.
@@ -38,6 +38,13 @@ const ISSUE_COLUMNS: &[&str] = &[
     "creator_session",
 ];
 
+/// Characters of a rendered value shown in a result.
+const VALUE_CHARS: usize = 300;
+
+fn shown(v: &Value) -> String {
+    truncate_chars(&render_value(v), VALUE_CHARS)
+}
+
 impl Ctx<'_> {
     /// Every row of `sql` on `actor`'s database.
     pub fn rows<P: Params>(
@@ -49,7 +56,8 @@ impl Ctx<'_> {
         ReadOnlyDb::open(&self.harness().db_path(actor))?.rows(sql, params)
     }
 
-    /// The single integer `sql` returns on `actor`'s database.
+    /// The single integer `sql` returns on `actor`'s database; -1 when it returns none (NULL
+    /// or no row).
     pub fn count<P: Params>(&self, actor: &str, sql: &str, params: P) -> Result<i64, VerifyError> {
         let rows = self.rows(actor, sql, params)?;
         Ok(rows
@@ -158,15 +166,11 @@ impl Ctx<'_> {
         let name = format!("{what}: {column} [{actor}]");
         match self.issue_field(actor, id, column) {
             Ok(Some(got)) if got == *want => {
-                self.pass(&name, format!("{id} has {}", render_value(&got)));
+                self.pass(&name, format!("{id} has {}", shown(&got)));
                 true
             }
             Ok(Some(got)) => {
-                let details = format!(
-                    "{id}: expected {}, got {}",
-                    render_value(want),
-                    render_value(&got)
-                );
+                let details = format!("{id}: expected {}, got {}", shown(want), shown(&got));
                 self.fail(&name, details);
                 false
             }
