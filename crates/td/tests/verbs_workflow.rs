@@ -942,3 +942,44 @@ fn bulk_approve_counts_no_ops_as_skipped() {
     assert!(out.stdout.ends_with("\nApproved 1, skipped 2\n"), "{out:?}");
     assert_eq!(status(&p, &b), "closed");
 }
+
+#[test]
+fn auto_handoff_takes_the_eight_newest_substantive_logs() {
+    let p = Project::new();
+    let id = p.create("Issue with a long log history", &[]);
+    p.td(&["start", &id]).ok(); // "Started work" is routine
+    for i in 0..10 {
+        p.td(&["log", "--issue", &id, &format!("step {i}")]).ok();
+    }
+    for routine in [
+        "Approved: earlier",
+        "closed",
+        "Auto-unblocked (dependency td-1 closed)",
+    ] {
+        p.td(&["log", "--issue", &id, routine]).ok();
+    }
+    p.td(&["log", "--issue", &id, "--blocker", "stuck on CI"])
+        .ok();
+    p.td(&["log", "--issue", &id, "--decision", "use the queue"])
+        .ok();
+    p.td(&["review", &id]).ok();
+    let h = p
+        .row("SELECT * FROM handoffs WHERE issue_id = ?1", &[&id])
+        .unwrap();
+    let done: Vec<String> = serde_json::from_str(&h.str("done")).unwrap();
+    assert_eq!(
+        done,
+        [
+            "stuck on CI",
+            "step 9",
+            "step 8",
+            "step 7",
+            "step 6",
+            "step 5",
+            "step 4"
+        ]
+    );
+    assert_eq!(h.str("decisions"), r#"["use the queue"]"#);
+    assert_eq!(h.str("remaining"), r#"["see session logs"]"#);
+    assert_eq!(h.str("uncertain"), "[]");
+}
