@@ -20,6 +20,8 @@ pub(crate) type OldRow = Option<Map<String, Value>>;
 pub(crate) struct Target<'a> {
     pub table: &'a str,
     pub id: &'a str,
+    /// The event's server_seq (the cycle rule needs to know where in the log it stands).
+    pub seq: i64,
 }
 
 /// create = full-row replace; dependency creates are cycle-checked first.
@@ -30,7 +32,9 @@ pub(crate) fn create(
     payload: &Payload,
 ) -> Result<OldRow, ApplyError> {
     let fields = unwrap_issue(target.table, &payload.new_data);
-    if target.table == "issue_dependencies" && cycle::resolve(conn, &fields)? == Decision::Skip {
+    if target.table == "issue_dependencies"
+        && cycle::resolve(conn, &fields, target.seq, target.id)? == Decision::Skip
+    {
         return Ok(None);
     }
     let info = tables.get(conn, target.table)?;

@@ -133,6 +133,7 @@ fn apply_cached(
     let target = Target {
         table,
         id: &ev.entity_id,
+        seq: ev.server_seq,
     };
     match ev.action_type.as_str() {
         "create" => ops::create(conn, tables, &target, &payload),
