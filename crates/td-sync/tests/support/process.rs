@@ -68,6 +68,11 @@ impl Running {
         }
     }
 
+    /// The process id (for /proc readings).
+    pub fn pid(&self) -> u32 {
+        self.pid as u32
+    }
+
     /// True while the process has not exited.
     pub fn alive(&mut self) -> bool {
         if self.status.is_some() {

@@ -59,7 +59,7 @@ pub fn issues(conn: &mut Connection, session: &str, prefix: &str, n: usize) -> V
 /// A plausible issue: a unique id, some text, labels and points.
 fn issue(session: &str, prefix: &str, i: usize) -> Issue {
     // Random ids like td's own; a counter suffix rules out collisions in one seed.
-    let id = format!("td-{}{:06x}", ids::random_hex(2), i);
+    let id = format!("td-{}{:06x}", ids::random_hex(4), i);
     let now = time::db_now();
     Issue {
         id,

@@ -118,6 +118,11 @@ impl Server {
         ]
     }
 
+    /// The running server's process id.
+    pub fn pid(&self) -> u32 {
+        self.proc.as_ref().expect("server not running").pid()
+    }
+
     /// SIGKILL and reap, as the harness does (no graceful shutdown).
     pub fn kill9(&mut self) {
         let mut proc = self.proc.take().expect("server not running");
