@@ -27,11 +27,18 @@ fn main() {
             d
         })
         .collect();
-    println!("world setup (3 actors, device login, project, links): median {:?} of 10", median(setups));
+    println!(
+        "world setup (3 actors, device login, project, links): median {:?} of 10",
+        median(setups)
+    );
     for actors in [2usize, 3] {
         let h = Harness::setup(&cfg, &WorldOptions::actors(actors)).expect("world");
         let history = Arc::new(OperationHistory::new());
-        let hooks = ChaosHooks { history: Arc::clone(&history), nemesis: None, progress: None };
+        let hooks = ChaosHooks {
+            history: Arc::clone(&history),
+            nemesis: None,
+            progress: None,
+        };
         let t = Instant::now();
         let out = run_chaos(&h, &ChaosConfig::new(7, 300), hooks).expect("chaos");
         let wall = t.elapsed();

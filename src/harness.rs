@@ -229,7 +229,11 @@ impl Harness {
 
     /// Pid of the running server, if any (tests use it to prove nothing outlives a world).
     pub fn server_pid(&self) -> Option<u32> {
-        self.server.lock().expect("lock").as_ref().map(|p| p.child.id())
+        self.server
+            .lock()
+            .expect("lock")
+            .as_ref()
+            .map(|p| p.child.id())
     }
 
     pub fn server_log(&self) -> String {

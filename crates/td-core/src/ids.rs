@@ -42,7 +42,10 @@ fn digest16(input: &str) -> String {
 
 /// `dep_` + sha256(`issue|depends_on|relation`)[..16].
 pub fn dependency_id(issue_id: &str, depends_on_id: &str, relation: &str) -> String {
-    format!("dep_{}", digest16(&format!("{issue_id}|{depends_on_id}|{relation}")))
+    format!(
+        "dep_{}",
+        digest16(&format!("{issue_id}|{depends_on_id}|{relation}"))
+    )
 }
 
 /// `ifl_` + sha256(`issue|path`)[..16]; `path` must already be normalized.

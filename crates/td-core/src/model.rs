@@ -118,13 +118,26 @@ impl Issue {
         opt_str(&mut m, "parent_id", &self.parent_id);
         opt_str(&mut m, "acceptance", &self.acceptance);
         opt_str(&mut m, "sprint", &self.sprint);
-        m.insert("implementer_session".into(), json!(self.implementer_session));
+        m.insert(
+            "implementer_session".into(),
+            json!(self.implementer_session),
+        );
         m.insert("creator_session".into(), json!(self.creator_session));
         m.insert("reviewer_session".into(), json!(self.reviewer_session));
-        opt_str(&mut m, "review_requested_by_session", &self.review_requested_by_session);
+        opt_str(
+            &mut m,
+            "review_requested_by_session",
+            &self.review_requested_by_session,
+        );
         opt_str(&mut m, "closed_by_session", &self.closed_by_session);
-        m.insert("created_at".into(), json!(time::db_to_json(&self.created_at)));
-        m.insert("updated_at".into(), json!(time::db_to_json(&self.updated_at)));
+        m.insert(
+            "created_at".into(),
+            json!(time::db_to_json(&self.created_at)),
+        );
+        m.insert(
+            "updated_at".into(),
+            json!(time::db_to_json(&self.updated_at)),
+        );
         opt_time(&mut m, "reviewed_at", &self.reviewed_at);
         opt_time(&mut m, "closed_at", &self.closed_at);
         opt_time(&mut m, "deleted_at", &self.deleted_at);
@@ -149,7 +162,10 @@ impl Issue {
                 .map(|x| time::parse_any(x).map_or_else(|| x.to_string(), |p| time::db_format(&p)))
         };
         let labels = match obj.get("labels") {
-            Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(String::from)).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect(),
             Some(Value::String(s)) => split_labels(s),
             _ => Vec::new(),
         };
@@ -242,7 +258,10 @@ mod tests {
     fn json_field_order_and_omission() {
         let v = sample().to_json();
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-        assert_eq!(keys[..6], ["id", "title", "status", "type", "priority", "points"]);
+        assert_eq!(
+            keys[..6],
+            ["id", "title", "status", "type", "priority", "points"]
+        );
         assert!(v.get("description").is_none());
         assert_eq!(v["labels"], json!(["a", "b"]));
         assert_eq!(v["created_at"], json!("2026-01-02T03:04:05.5Z"));

@@ -218,11 +218,19 @@ mod tests {
         create(&conn).unwrap();
         create(&conn).unwrap();
         let n: i64 = conn
-            .query_row("SELECT COUNT(*) FROM boards WHERE is_builtin = 1", [], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM boards WHERE is_builtin = 1",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(n, 1);
         let v: String = conn
-            .query_row("SELECT value FROM schema_info WHERE key='version'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM schema_info WHERE key='version'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(v, "38");
     }

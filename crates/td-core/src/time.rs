@@ -94,7 +94,10 @@ mod tests {
         assert_eq!(parse_any("2026-01-02 03:04:05.12+02:00"), Some(t));
         let utc = parse_any("2026-01-02 03:04:05").unwrap();
         assert_eq!(json_format(&utc), "2026-01-02T03:04:05Z");
-        assert_eq!(to_wire_seconds("2026-01-02T03:04:05.999Z").unwrap(), "2026-01-02T03:04:05Z");
+        assert_eq!(
+            to_wire_seconds("2026-01-02T03:04:05.999Z").unwrap(),
+            "2026-01-02T03:04:05Z"
+        );
     }
 
     #[test]
