@@ -581,9 +581,9 @@ fn list_status_filter_binds_its_values() {
             .map(|l| l[..9].to_string())
             .collect()
     };
-    assert_eq!(only(&["list", "-s", "in_progress"]), [started.clone()]);
+    assert_eq!(only(&["list", "-s", "in_progress"]), [started]);
     assert_eq!(only(&["list", "-s", "open,closed"]).len(), 2);
-    assert_eq!(only(&["list", "--status", "closed"]), [closed.clone()]);
+    assert_eq!(only(&["list", "--status", "closed"]), [closed]);
     assert_eq!(only(&["list", "-s", "all"]).len(), 3);
     let hostile = p.td(&["list", "-s", "open') OR 1=1; DROP TABLE issues; --"]);
     hostile.ok();
