@@ -37,7 +37,7 @@ fn a_full_chaos_case_parses() {
         case.kind,
         CaseKind::Chaos(ChaosCase {
             actors: 2,
-            length: RunLength::Actions(200),
+            budget: Budget::Actions(200),
             seed: Some(42),
             sync_mode: SyncMode::Aggressive,
             conflict_rate: 30,
@@ -58,7 +58,7 @@ fn chaos_defaults_and_missing_seed() {
     let CaseKind::Chaos(c) = case.kind else {
         panic!()
     };
-    assert_eq!(c.length, RunLength::Duration(Duration::from_secs(30)));
+    assert_eq!(c.budget, Budget::Duration(Duration::from_secs(30)));
     assert_eq!((c.sync_mode, c.conflict_rate), (SyncMode::Adaptive, 20));
     assert_eq!(c.verify, CheckKind::ALL.to_vec());
     assert_eq!(c.faults.server_restart_every, 0);

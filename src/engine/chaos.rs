@@ -60,7 +60,7 @@ pub enum Budget {
     Duration(Duration),
 }
 
-/// Runtime chaos parameters (the case file's on-disk form lives in `case.rs`).
+/// Runtime chaos parameters (the case file's on-disk form lives in `case/schema.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChaosConfig {
     pub seed: u64,

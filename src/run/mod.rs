@@ -22,7 +22,7 @@ pub use seed::{choose as choose_seed, fresh as fresh_seed};
 
 use crate::case::{self, Case, CaseKind, DiscoveredCase};
 use crate::config::{self, HarnessConfig};
-use crate::engine::{Budget, ChaosConfig, SyncMode};
+use crate::engine::ChaosConfig;
 use crate::harness::{Harness, WorldOptions};
 use crate::verify::CheckKind;
 
@@ -185,18 +185,13 @@ fn chaos_params(case: &Case, seed: u64) -> ChaosParams {
     let CaseKind::Chaos(c) = &case.kind else {
         unreachable!("chaos_params on a non-chaos case")
     };
-    let mut config = ChaosConfig::new(seed, 0);
-    config.budget = match c.length {
-        case::RunLength::Actions(n) => Budget::Actions(n),
-        case::RunLength::Duration(d) => Budget::Duration(d),
+    let config = ChaosConfig {
+        budget: c.budget,
+        sync_mode: c.sync_mode,
+        conflict_rate: u32::from(c.conflict_rate),
+        server_restart_every: c.faults.server_restart_every,
+        ..ChaosConfig::new(seed, 0)
     };
-    config.sync_mode = match c.sync_mode {
-        case::SyncMode::Adaptive => SyncMode::Adaptive,
-        case::SyncMode::Aggressive => SyncMode::Aggressive,
-        case::SyncMode::Random => SyncMode::Random,
-    };
-    config.conflict_rate = u32::from(c.conflict_rate);
-    config.server_restart_every = c.faults.server_restart_every;
     let checks = if c.verify.is_empty() {
         CheckKind::ALL.to_vec()
     } else {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::outcome::CaseOutcome;
-use crate::case::{Expect, FaultStep, SqlExpect, SqlLiteral, Step, StepAction, SyncTarget};
+use crate::case::{self, Expect, FaultStep, SqlExpect, SqlLiteral, Step, StepAction, SyncTarget};
 use crate::driver::Driver;
 use crate::engine::extract_created_id;
 use crate::harness::Harness;
@@ -12,28 +12,8 @@ use crate::verify::{db, Verifier, VerifyContext};
 
 /// Replaces `{name}` with saved values; unknown names are an error naming them.
 fn substitute(s: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        let name = &rest[open + 1..open + close];
-        let is_var =
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        out.push_str(&rest[..open]);
-        if is_var {
-            let v = vars
-                .get(name)
-                .ok_or_else(|| format!("{{{name}}} was never saved by an earlier step"))?;
-            out.push_str(v);
-        } else {
-            out.push_str(&rest[open..=open + close]);
-        }
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    case::substitute(s, |name| vars.get(name).map(String::as_str))
+        .map_err(|name| format!("{{{name}}} was never saved by an earlier step"))
 }
 
 /// Runs the steps; failures are recorded in `out`.

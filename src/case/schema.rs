@@ -1,0 +1,159 @@
+//! The on-disk form of a case file: one serde type per table, unknown keys rejected, every
+//! value spanned so validation can point at it. What a field means is documented here; what
+//! values it takes is checked in `validate`.
+
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Reads only `kind`, to pick the schema.
+#[derive(Deserialize)]
+pub(super) struct KindProbe {
+    pub kind: Option<Spanned<String>>,
+}
+
+/// `kind = "chaos"`: a randomized run.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ChaosFile {
+    /// Always `"chaos"`.
+    #[allow(dead_code)]
+    pub kind: String,
+    /// Number of actors: 2 or 3.
+    pub actors: Spanned<i64>,
+    /// Total actions (> 0). Exactly one of `actions` and `duration`.
+    pub actions: Option<Spanned<i64>>,
+    /// Wall-clock length: an integer and a unit, `500ms`, `30s`, `5m`, `1h`.
+    pub duration: Option<Spanned<String>>,
+    /// PRNG seed (≥ 0); omitted = derived from E2E_SEED or the time, and printed.
+    pub seed: Option<Spanned<i64>>,
+    /// `adaptive` (3–10 actions between syncs, default), `aggressive` (1–3), `random` (1–20).
+    pub sync_mode: Option<Spanned<String>>,
+    /// Percent of rounds (0–100, default 20) where two actors act on one issue before a sync.
+    pub conflict_rate: Option<Spanned<i64>>,
+    /// Checks to run after the final sync (default: all), names from
+    /// [`CheckKind`](crate::verify::CheckKind).
+    pub verify: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Skip unless the runner is asked for ignored cases (default false).
+    #[serde(default)]
+    pub ignored: bool,
+    /// Optional fault injection.
+    pub faults: Option<FaultsFile>,
+}
+
+/// `[faults]` of a chaos case.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FaultsFile {
+    /// Restart the server every N actions (≥ 0, default 0 = never).
+    pub server_restart_every: Option<Spanned<i64>>,
+}
+
+/// `kind = "scenario"`: a named scenario of `src/scenarios/`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ScenarioFile {
+    /// Always `"scenario"`.
+    #[allow(dead_code)]
+    pub kind: String,
+    /// Scenario name, snake_case (`dependency_cycle`).
+    pub scenario: Spanned<String>,
+    /// Number of actors: 2 or 3.
+    pub actors: Spanned<i64>,
+    /// PRNG seed (≥ 0); omitted = derived and printed.
+    pub seed: Option<Spanned<i64>>,
+    /// Skip unless ignored cases are requested (default false).
+    #[serde(default)]
+    pub ignored: bool,
+}
+
+/// `kind = "steps"`: fixed steps.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StepsFile {
+    /// Always `"steps"`.
+    #[allow(dead_code)]
+    pub kind: String,
+    /// Number of actors: 2 or 3.
+    pub actors: Spanned<i64>,
+    /// Skip unless ignored cases are requested (default false).
+    #[serde(default)]
+    pub ignored: bool,
+    /// The steps, in order (at least one).
+    #[serde(default)]
+    pub step: Vec<Spanned<StepFile>>,
+}
+
+/// One `[[step]]`: exactly one of `td`, `sync`, `fault`, `verify`, `sql`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StepFile {
+    /// Actor running `td` (required with `td`, not allowed otherwise).
+    pub actor: Option<Spanned<String>>,
+    /// td arguments (non-empty); `{name}` is replaced by an id an earlier step saved.
+    pub td: Option<Spanned<Vec<String>>>,
+    /// With `td`: save the `CREATED td-…` id under this name.
+    pub save: Option<Spanned<String>>,
+    /// With `td`: `ok` (default), `fail` or `any`.
+    pub expect: Option<Spanned<String>>,
+    /// With `td`: text the output must contain.
+    pub output_contains: Option<Spanned<String>>,
+    /// `"all"` (sync_all) or an actor name (one `td sync`).
+    pub sync: Option<Spanned<String>>,
+    /// `restart_server`, `stop_server` or `start_server`.
+    pub fault: Option<Spanned<String>>,
+    /// Checks to run now (names from [`CheckKind`](crate::verify::CheckKind)).
+    pub verify: Option<Spanned<Vec<Spanned<String>>>>,
+    /// A read-only query on one actor's database.
+    pub sql: Option<Spanned<SqlFile>>,
+}
+
+impl StepFile {
+    /// The action keys this step gives, in schema order, with their spans.
+    pub fn actions(&self) -> Vec<(&'static str, Range<usize>)> {
+        given([
+            ("td", self.td.as_ref().map(Spanned::span)),
+            ("sync", self.sync.as_ref().map(Spanned::span)),
+            ("fault", self.fault.as_ref().map(Spanned::span)),
+            ("verify", self.verify.as_ref().map(Spanned::span)),
+            ("sql", self.sql.as_ref().map(Spanned::span)),
+        ])
+    }
+
+    /// The keys that belong to td steps only and that this step gives, with their spans.
+    pub fn td_only_keys(&self) -> Vec<(&'static str, Range<usize>)> {
+        given([
+            ("actor", self.actor.as_ref().map(Spanned::span)),
+            ("save", self.save.as_ref().map(Spanned::span)),
+            ("expect", self.expect.as_ref().map(Spanned::span)),
+            (
+                "output_contains",
+                self.output_contains.as_ref().map(Spanned::span),
+            ),
+        ])
+    }
+}
+
+/// The keys that are present.
+fn given<const N: usize>(
+    keys: [(&'static str, Option<Range<usize>>); N],
+) -> Vec<(&'static str, Range<usize>)> {
+    keys.into_iter()
+        .filter_map(|(k, span)| span.map(|s| (k, s)))
+        .collect()
+}
+
+/// `sql = { actor, query, equals | rows }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SqlFile {
+    /// Whose database.
+    pub actor: Spanned<String>,
+    /// A SELECT (or WITH … SELECT); `{name}` placeholders allowed.
+    pub query: Spanned<String>,
+    /// The single value of the single row (string, integer, float or boolean = 0/1).
+    pub equals: Option<Spanned<toml::Value>>,
+    /// Every row, in order, as arrays of values.
+    pub rows: Option<Spanned<Vec<Vec<toml::Value>>>>,
+}

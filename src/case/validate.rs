@@ -1,0 +1,238 @@
+//! Parsing one case file: `kind` picks the schema, serde reads it (syntax, types, unknown
+//! keys), then each value is checked and turned into its runtime form. Steps cases continue
+//! in `validate_steps`. Every error is located by [`Cx`].
+
+use std::path::Path;
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::error::Cx;
+use super::schema::{ChaosFile, KindProbe, ScenarioFile};
+use super::SyncMode;
+use super::{validate_steps, Budget, Case, CaseError, CaseKind, ChaosCase, Faults, ScenarioCase};
+use crate::verify::CheckKind;
+
+/// Parses and validates one case file's text. `name` and `path` are recorded in the case
+/// and in errors.
+pub fn parse(name: &str, path: &Path, text: &str) -> Result<Case, CaseError> {
+    let cx = Cx { path, text };
+    let probe: KindProbe = cx.deserialize()?;
+    let Some(kind) = probe.kind else {
+        return Err(cx.error(
+            0..0,
+            "kind",
+            "missing key `kind` (chaos, scenario or steps)",
+        ));
+    };
+    let (ignored, kind) = match kind.get_ref().as_str() {
+        "chaos" => chaos(&cx, cx.deserialize()?)?,
+        "scenario" => scenario(&cx, cx.deserialize()?)?,
+        "steps" => validate_steps::steps(&cx, cx.deserialize()?)?,
+        other => {
+            return Err(cx.error(
+                kind.span(),
+                "kind",
+                format!("unknown kind {other:?} (expected chaos, scenario or steps)"),
+            ))
+        }
+    };
+    Ok(Case {
+        name: name.to_string(),
+        path: path.to_path_buf(),
+        ignored,
+        kind,
+    })
+}
+
+/// `actors`: 2 or 3.
+pub(super) fn actors(cx: &Cx<'_>, v: &Spanned<i64>) -> Result<usize, CaseError> {
+    cx.value(
+        v,
+        "actors",
+        |n| matches!(n, 2 | 3).then_some(*n as usize),
+        |n| format!("actors must be 2 or 3, got {n}"),
+    )
+}
+
+fn non_negative(n: &i64) -> Option<u64> {
+    u64::try_from(*n).ok()
+}
+
+/// `seed`: ≥ 0 when given.
+fn seed(cx: &Cx<'_>, v: Option<&Spanned<i64>>) -> Result<Option<u64>, CaseError> {
+    v.map(|s| {
+        cx.value(s, "seed", non_negative, |n| {
+            format!("seed must be ≥ 0, got {n}")
+        })
+    })
+    .transpose()
+}
+
+/// A non-empty list of distinct check names.
+pub(super) fn check_names(
+    cx: &Cx<'_>,
+    key: &str,
+    v: &Spanned<Vec<Spanned<String>>>,
+) -> Result<Vec<CheckKind>, CaseError> {
+    if v.get_ref().is_empty() {
+        return Err(cx.error(
+            v.span(),
+            key,
+            format!("`{key}` needs at least one check: {}", CheckKind::names()),
+        ));
+    }
+    let mut out = Vec::new();
+    for name in v.get_ref() {
+        let kind = cx.value(
+            name,
+            key,
+            |n| CheckKind::parse(n),
+            |n| {
+                format!(
+                    "unknown check {n:?} (expected one of: {})",
+                    CheckKind::names()
+                )
+            },
+        )?;
+        if out.contains(&kind) {
+            return Err(cx.error(name.span(), key, format!("check {kind} is listed twice")));
+        }
+        out.push(kind);
+    }
+    Ok(out)
+}
+
+fn chaos(cx: &Cx<'_>, f: ChaosFile) -> Result<(bool, CaseKind), CaseError> {
+    // Checked in this order so a file with several mistakes always reports the same one.
+    let budget = budget(cx, &f)?;
+    let sync_mode = match &f.sync_mode {
+        None => SyncMode::Adaptive,
+        Some(m) => cx.value(
+            m,
+            "sync_mode",
+            |s| SyncMode::parse(s),
+            |s| format!("unknown sync_mode {s:?} (adaptive, aggressive or random)"),
+        )?,
+    };
+    let conflict_rate = match &f.conflict_rate {
+        None => 20,
+        Some(c) => cx.value(
+            c,
+            "conflict_rate",
+            |n| u8::try_from(*n).ok().filter(|n| *n <= 100),
+            |n| format!("conflict_rate must be 0–100, got {n}"),
+        )?,
+    };
+    let verify = match &f.verify {
+        None => CheckKind::ALL.to_vec(),
+        Some(v) => check_names(cx, "verify", v)?,
+    };
+    let server_restart_every = match f
+        .faults
+        .as_ref()
+        .and_then(|x| x.server_restart_every.as_ref())
+    {
+        None => 0,
+        Some(n) => cx.value(n, "faults.server_restart_every", non_negative, |n| {
+            format!("server_restart_every must be ≥ 0, got {n}")
+        })?,
+    };
+    let case = ChaosCase {
+        actors: actors(cx, &f.actors)?,
+        budget,
+        seed: seed(cx, f.seed.as_ref())?,
+        sync_mode,
+        conflict_rate,
+        verify,
+        faults: Faults {
+            server_restart_every,
+        },
+    };
+    Ok((f.ignored, CaseKind::Chaos(case)))
+}
+
+/// Exactly one of `actions` (> 0) and `duration`.
+fn budget(cx: &Cx<'_>, f: &ChaosFile) -> Result<Budget, CaseError> {
+    match (&f.actions, &f.duration) {
+        (Some(a), None) => cx
+            .value(
+                a,
+                "actions",
+                |n| non_negative(n).filter(|n| *n > 0),
+                |n| format!("actions must be > 0, got {n}"),
+            )
+            .map(Budget::Actions),
+        (None, Some(d)) => cx
+            .value(
+                d,
+                "duration",
+                |s| parse_duration(s),
+                |s| format!("invalid duration {s:?} (an integer > 0 and ms, s, m or h: \"30s\")"),
+            )
+            .map(Budget::Duration),
+        (Some(_), Some(d)) => Err(cx.error(
+            d.span(),
+            "duration",
+            "give either `actions` or `duration`, not both",
+        )),
+        (None, None) => Err(cx.error(0..0, "actions", "missing `actions` (or `duration`)")),
+    }
+}
+
+/// `500ms`, `30s`, `5m`, `1h` (> 0).
+fn parse_duration(s: &str) -> Option<Duration> {
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    let n: u64 = s[..digits].parse().ok().filter(|n| *n > 0)?;
+    match &s[digits..] {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" => Some(Duration::from_secs(n.checked_mul(60)?)),
+        "h" => Some(Duration::from_secs(n.checked_mul(3600)?)),
+        _ => None,
+    }
+}
+
+fn scenario(cx: &Cx<'_>, f: ScenarioFile) -> Result<(bool, CaseKind), CaseError> {
+    let is_snake = |n: &str| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    let scenario = cx.value(
+        &f.scenario,
+        "scenario",
+        |n| is_snake(n).then(|| n.clone()),
+        |n| format!("scenario must be a snake_case name like \"dependency_cycle\", got {n:?}"),
+    )?;
+    let case = ScenarioCase {
+        scenario,
+        actors: actors(cx, &f.actors)?,
+        seed: seed(cx, f.seed.as_ref())?,
+    };
+    Ok((f.ignored, CaseKind::Scenario(case)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_need_a_positive_count_and_a_unit() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
+        for bad in [
+            "30",
+            "0s",
+            "s",
+            "-1s",
+            "1d",
+            "1.5s",
+            "99999999999999999999h",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
+}
