@@ -22,7 +22,7 @@ pub mod update;
 pub mod ws;
 
 use anyhow::Result;
-use rusqlite::{Transaction, TransactionBehavior};
+use rusqlite::Transaction;
 
 use crate::cli::{Cli, Command};
 use crate::context::Ctx;
@@ -40,13 +40,10 @@ impl Global {
     }
 }
 
-/// Starts an IMMEDIATE transaction: the write lock is taken up front, so a
-/// read-check-write sequence cannot be interleaved by another writer.
+/// Starts the command's IMMEDIATE transaction (see [`Ctx::begin`]): the write lock up
+/// front, and the session touch riding in the same commit.
 pub fn tx(ctx: &Ctx) -> Result<Transaction<'_>> {
-    Ok(Transaction::new_unchecked(
-        &ctx.conn,
-        TransactionBehavior::Immediate,
-    )?)
+    ctx.begin()
 }
 
 /// Counts of a bulk command's per-id outcomes.

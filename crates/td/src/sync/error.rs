@@ -37,7 +37,8 @@ impl SyncError {
         move |source| SyncError::Db { context, source }
     }
 
-    /// The HTTP status, when the server answered with an error.
+    /// The HTTP status, when the server answered with an error (tests assert on it).
+    #[cfg(test)]
     pub fn status(&self) -> Option<u16> {
         match self {
             SyncError::Http { status, .. } => Some(*status),
