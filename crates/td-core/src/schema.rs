@@ -144,6 +144,8 @@ CREATE INDEX IF NOT EXISTS idx_ish_issue ON issue_session_history(issue_id, sess
 /// external readers between commands always see a complete, committed file.
 pub fn apply_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_millis(5000))?;
+    // Apply prepares one statement shape per table and payload shape; keep them all.
+    conn.set_prepared_statement_cache_capacity(128);
     conn.pragma_update(None, "journal_mode", "TRUNCATE")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -43,7 +43,8 @@ pub(crate) fn precheck(
 }
 
 fn foreign_keys_on(conn: &Connection) -> Result<bool, ApplyError> {
-    conn.query_row("PRAGMA foreign_keys", [], |r| r.get::<_, i64>(0))
+    conn.prepare_cached("PRAGMA foreign_keys")
+        .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
         .map(|v| v != 0)
         .map_err(ApplyError::sql("read PRAGMA foreign_keys"))
 }
@@ -67,7 +68,8 @@ fn parent_exists(
             .unwrap_or_else(|| rusqlite::types::Value::Real(n.as_f64().unwrap_or_default())),
         _ => rusqlite::types::Value::Null,
     };
-    conn.query_row(&sql, [bound], |_| Ok(()))
+    conn.prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([bound], |_| Ok(())))
         .optional()
         .map(|found| found.is_some())
         .map_err(ApplyError::sql(format!("look up {parent}/{column}")))

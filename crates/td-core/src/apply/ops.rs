@@ -178,7 +178,8 @@ fn replace(
         )
     };
     let values = known.iter().map(|(k, v)| to_sql(info, target.table, k, v));
-    conn.execute(&sql, params_from_iter(values))
+    conn.prepare_cached(&sql)
+        .and_then(|mut s| s.execute(params_from_iter(values)))
         .map_err(ApplyError::sql(format!(
             "replace {}/{}",
             target.table, target.id
@@ -218,7 +219,10 @@ fn partial_update(
         .map(|(k, v)| to_sql(info, target.table, k, v))
         .collect();
     values.push(target.id.to_string().into());
-    match conn.execute(&sql, params_from_iter(values)) {
+    match conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.execute(params_from_iter(values)))
+    {
         Ok(n) => Ok(n > 0),
         Err(e) => {
             let err = ApplyError::sql(format!("update {}/{}", target.table, target.id))(e);
@@ -256,7 +260,8 @@ fn load_row(
         columns.join(", "),
         quote_ident(target.table)
     );
-    conn.query_row(&sql, [target.id], |row| row_to_map(&info.columns, row))
+    conn.prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([target.id], |row| row_to_map(&info.columns, row)))
         .optional()
         .map_err(ApplyError::sql(format!(
             "read {}/{}",

@@ -150,15 +150,21 @@ fn in_savepoint<T>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> Result<T, ApplyError>,
 ) -> Result<T, ApplyError> {
-    conn.execute_batch("SAVEPOINT td_apply_event")
+    conn.prepare_cached("SAVEPOINT td_apply_event")
+        .and_then(|mut s| s.execute([]).map(|_| ()))
         .map_err(ApplyError::sql("open savepoint"))?;
     let result = f(conn);
     let end = match result {
-        Ok(_) => "RELEASE td_apply_event",
-        Err(_) => "ROLLBACK TO td_apply_event; RELEASE td_apply_event",
+        Ok(_) => Ok(()),
+        Err(_) => conn
+            .prepare_cached("ROLLBACK TO td_apply_event")
+            .and_then(|mut s| s.execute([]).map(|_| ())),
     };
-    conn.execute_batch(end)
-        .map_err(ApplyError::sql("close savepoint"))?;
+    end.and_then(|()| {
+        conn.prepare_cached("RELEASE td_apply_event")
+            .and_then(|mut s| s.execute([]).map(|_| ()))
+    })
+    .map_err(ApplyError::sql("close savepoint"))?;
     result
 }
 

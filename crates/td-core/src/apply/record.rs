@@ -21,11 +21,12 @@ pub struct HistoryEntry<'a> {
 
 /// Records a skipped/quarantined event, replacing any earlier record for its seq.
 pub fn record_skipped(conn: &Connection, s: &SkippedEvent) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR REPLACE INTO sync_skipped_events \
          (server_seq, device_id, action_type, entity_type, entity_id, reason, error, payload, skipped_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%d %H:%M:%S', 'now'))",
-        params![
+    )?
+    .execute(params![
             s.server_seq,
             s.device_id,
             s.action_type,
@@ -34,43 +35,42 @@ pub fn record_skipped(conn: &Connection, s: &SkippedEvent) -> rusqlite::Result<(
             s.reason.as_str(),
             s.error,
             s.payload.to_string()
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
 /// Records an overwritten local row.
 pub fn record_conflict(conn: &Connection, c: &Conflict) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO sync_conflicts \
          (entity_type, entity_id, server_seq, local_data, remote_data, overwritten_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%d %H:%M:%S', 'now'))",
-        params![
-            c.entity_type,
-            c.entity_id,
-            c.server_seq,
-            c.local_data.to_string(),
-            c.remote_data.to_string()
-        ],
-    )?;
+    )?
+    .execute(params![
+        c.entity_type,
+        c.entity_id,
+        c.server_seq,
+        c.local_data.to_string(),
+        c.remote_data.to_string()
+    ])?;
     Ok(())
 }
 
 /// Appends one `sync_history` row stamped now (UTC).
 pub fn record_history(conn: &Connection, e: &HistoryEntry<'_>) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO sync_history \
          (direction, action_type, entity_type, entity_id, server_seq, device_id, timestamp) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%d %H:%M:%S', 'now'))",
-        params![
-            e.direction,
-            e.action_type,
-            e.entity_type,
-            e.entity_id,
-            e.server_seq,
-            e.device_id
-        ],
-    )?;
+    )?
+    .execute(params![
+        e.direction,
+        e.action_type,
+        e.entity_type,
+        e.entity_id,
+        e.server_seq,
+        e.device_id
+    ])?;
     Ok(())
 }
 
