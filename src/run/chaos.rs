@@ -4,12 +4,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::outcome::CaseOutcome;
+use super::run_checks;
 use crate::driver::{Driver, DriverError};
 use crate::engine::{run_chaos, Budget, ChaosConfig, ChaosHooks, Nemesis, Progress};
 use crate::harness::Harness;
 use crate::history::OperationHistory;
 use crate::report::{ChaosReport, RunFacts};
-use crate::verify::{CheckKind, IssueOwner, Verifier, VerifyContext};
+use crate::verify::{CheckKind, IssueOwner};
 
 /// What a chaos case asks for, in runtime form.
 #[derive(Debug, Clone)]
@@ -74,9 +75,8 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
         }
     };
     let mut engine = chaos.engine;
-    let mut verifier = Verifier::new();
     // Heal: every actor syncs until all have everything; a failure here is a finding.
-    match h.sync_all() {
+    let results = match h.sync_all() {
         Ok(()) => {
             if let Err(e) = engine.refresh_all() {
                 out.error(format!("refresh models: {e}"), e.to_string());
@@ -86,20 +86,16 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
                 .into_iter()
                 .map(|(id, who)| IssueOwner::new(id, who))
                 .collect();
-            let ctx = VerifyContext {
-                driver: h,
-                owners: &owners,
-                idempotency_rounds: p.idempotency_rounds,
-            };
-            for kind in &p.checks {
-                verifier.run(*kind, &ctx);
-            }
+            run_checks(h, &owners, p.idempotency_rounds, &p.checks).into_results()
         }
-        Err(e) => out.fail(
-            "final sync_all failed",
-            format!("final sync_all failed: {e}"),
-        ),
-    }
+        Err(e) => {
+            out.fail(
+                "final sync_all failed",
+                format!("final sync_all failed: {e}"),
+            );
+            Vec::new()
+        }
+    };
     let stats = engine.stats().clone();
     for u in stats.unexpected_results.iter().take(20) {
         out.fail(
@@ -117,7 +113,6 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
         out.details
             .push(format!("note: sync error during chaos (healed later): {e}"));
     }
-    let results = verifier.into_results();
     let facts = RunFacts {
         seed: p.config.seed,
         duration_ms: start.elapsed().as_millis() as u64,

@@ -1,13 +1,18 @@
-//! Running one case end to end. Entry points: [`Suite::discover`], [`execute`],
-//! [`write_reports`]; the runner in `tests/e2e.rs` is a thin shell around them.
+//! Running one case end to end. Entry type: [`Suite`] (the config and every discovered
+//! case); entry points [`Suite::discover`], [`execute`] and [`write_reports`]. The runner in
+//! `tests/e2e.rs` is a thin shell around them.
 //!
 //! A case runs in named phases: world setup, the case's own work (chaos loop with faults,
 //! scenario, or steps), heal (`sync_all`), final reads and verification. A failed case keeps
 //! its world on disk.
+//!
+//! - `chaos`, `scenario`, `steps`: one file per case kind; `seed`: where seeds come from;
+//! - `outcome`: what a case produced and its failure text; `reports`: JUnit and JSON files.
 
 mod chaos;
 mod outcome;
 mod reports;
+mod scenario;
 mod seed;
 mod steps;
 
@@ -18,13 +23,17 @@ use std::time::Instant;
 pub use chaos::{history_json, run as run_chaos_case, ChaosParams};
 pub use outcome::{CaseOutcome, Status};
 pub use reports::write_reports;
-pub use seed::{choose as choose_seed, fresh as fresh_seed};
+pub use seed::{choose as choose_seed, fresh as fresh_seed, from_env_or as seed_from_env_or};
 
 use crate::case::{self, Case, CaseKind, DiscoveredCase};
 use crate::config::{self, HarnessConfig};
 use crate::engine::ChaosConfig;
 use crate::harness::{Harness, WorldOptions};
-use crate::verify::CheckKind;
+use crate::scenarios::Scenario;
+use crate::verify::{CheckKind, IssueOwner, Verifier, VerifyContext};
+
+/// Extra `sync_all` rounds of the idempotency check, in chaos and steps cases alike.
+const IDEMPOTENCY_ROUNDS: usize = 2;
 
 /// One discovered case file, loaded or broken.
 pub type CaseEntry = DiscoveredCase;
@@ -121,32 +130,24 @@ pub fn execute(suite: &Suite, index: usize) -> CaseOutcome {
     out
 }
 
-fn world_options(case: &Case) -> Result<WorldOptions, String> {
+fn world_options(case: &Case, scenario: Option<&Scenario>) -> WorldOptions {
     let mut opts = WorldOptions::actors(case.actors());
-    if let CaseKind::Scenario(s) = &case.kind {
-        let sc = crate::scenarios::find(&s.scenario).ok_or_else(|| {
-            let known: Vec<&str> = crate::scenarios::all().iter().map(|s| s.name).collect();
-            format!(
-                "unknown scenario {:?} (known: {})",
-                s.scenario,
-                known.join(", ")
-            )
-        })?;
+    if let Some(sc) = scenario {
         opts.actors = opts.actors.max(sc.actors);
         opts.late = sc.late.iter().map(|s| s.to_string()).collect();
     }
-    Ok(opts)
+    opts
 }
 
 fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
     let mut out = CaseOutcome::new(&case.name);
     out.seed = seed;
     let seed = seed.unwrap_or(0);
-    let opts = match world_options(case) {
-        Ok(o) => o,
+    let scenario = match scenario::resolve(case) {
+        Ok(s) => s,
         Err(e) => return CaseOutcome::errored(&case.name, e),
     };
-    let mut h = match Harness::setup(&suite.cfg, &opts) {
+    let mut h = match Harness::setup(&suite.cfg, &world_options(case, scenario)) {
         Ok(h) => h,
         Err(e) => {
             let mut o = CaseOutcome::errored(&case.name, format!("world setup failed: {e}"));
@@ -156,7 +157,10 @@ fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
     };
     match &case.kind {
         CaseKind::Chaos(_) => chaos::run(&h, &chaos_params(case, seed), &mut out),
-        CaseKind::Scenario(s) => run_scenario(&h, &s.scenario, seed, &mut out),
+        CaseKind::Scenario(_) => {
+            let sc = scenario.expect("a scenario case's scenario is resolved before setup");
+            scenario::run(&h, sc, seed, &mut out)
+        }
         CaseKind::Steps(s) => steps::run(&h, &s.steps, &mut out),
     }
     if !out.passed() && suite.cfg.world.keep_failed {
@@ -200,35 +204,25 @@ fn chaos_params(case: &Case, seed: u64) -> ChaosParams {
     ChaosParams {
         config,
         checks,
-        idempotency_rounds: 2,
+        idempotency_rounds: IDEMPOTENCY_ROUNDS,
     }
 }
 
-fn run_scenario(h: &Harness, name: &str, seed: u64, out: &mut CaseOutcome) {
-    let Some(sc) = crate::scenarios::find(name) else {
-        out.error(
-            format!("unknown scenario {name:?}"),
-            format!("unknown scenario {name:?}"),
-        );
-        return;
+/// Runs `kinds` in order against the world `h` and collects their results.
+fn run_checks(
+    h: &Harness,
+    owners: &[IssueOwner],
+    idempotency_rounds: usize,
+    kinds: &[CheckKind],
+) -> Verifier {
+    let ctx = VerifyContext {
+        driver: h,
+        owners,
+        idempotency_rounds,
     };
-    if let Some(note) = sc.replay_note {
-        out.not_replayable = Some(note.to_string());
+    let mut verifier = Verifier::new();
+    for kind in kinds {
+        verifier.run(*kind, &ctx);
     }
-    let results = (sc.run)(h, seed);
-    if results.is_empty() {
-        out.error(
-            "the scenario checked nothing",
-            format!("scenario {name} returned no results"),
-        );
-    }
-    out.add_checks(results);
-}
-
-/// `E2E_SEED` when set, else `default` (for tests that pin a seed but honour replays).
-pub fn seed_from_env_or(default: u64) -> u64 {
-    std::env::var("E2E_SEED")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(default)
+    verifier
 }

@@ -2,16 +2,26 @@
 
 /// Picks the seed; `Err` when `E2E_SEED` is set but not a number.
 pub fn choose(case_seed: Option<u64>) -> Result<u64, String> {
-    if let Some(s) = case_seed {
-        return Ok(s);
+    match case_seed {
+        Some(s) => Ok(s),
+        None => env_seed().unwrap_or_else(|| Ok(fresh())),
     }
-    match std::env::var("E2E_SEED") {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
-            .parse()
-            .map_err(|_| format!("E2E_SEED={v:?} is not an unsigned integer")),
-        _ => Ok(fresh()),
-    }
+}
+
+/// `E2E_SEED` when set to a number, else `default` (for tests that pin a seed but honour
+/// replays; a malformed value falls back too).
+pub fn from_env_or(default: u64) -> u64 {
+    env_seed().and_then(Result::ok).unwrap_or(default)
+}
+
+/// `E2E_SEED` when set and not blank: the number, or why it is not one.
+fn env_seed() -> Option<Result<u64, String>> {
+    let v = std::env::var("E2E_SEED").ok()?;
+    let t = v.trim();
+    (!t.is_empty()).then(|| {
+        t.parse()
+            .map_err(|_| format!("E2E_SEED={v:?} is not an unsigned integer"))
+    })
 }
 
 /// A fresh seed from the clock (printed with every case, so still replayable).

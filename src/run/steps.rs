@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use super::outcome::CaseOutcome;
+use super::{run_checks, IDEMPOTENCY_ROUNDS};
 use crate::case::{self, Expect, FaultStep, SqlExpect, SqlLiteral, Step, StepAction, SyncTarget};
 use crate::driver::Driver;
 use crate::engine::extract_created_id;
 use crate::harness::Harness;
-use crate::verify::{db, Verifier, VerifyContext};
+use crate::verify::db;
 
 /// Replaces `{name}` with saved values; unknown names are an error naming them.
 fn substitute(s: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
@@ -88,15 +89,7 @@ fn run_step(
         StepAction::Fault(FaultStep::StopServer) => h.stop_server().map_err(|e| e.to_string()),
         StepAction::Fault(FaultStep::StartServer) => h.start_server().map_err(|e| e.to_string()),
         StepAction::Verify(kinds) => {
-            let mut v = Verifier::new();
-            let ctx = VerifyContext {
-                driver: h,
-                owners: &[],
-                idempotency_rounds: 2,
-            };
-            for k in kinds {
-                v.run(*k, &ctx);
-            }
+            let v = run_checks(h, &[], IDEMPOTENCY_ROUNDS, kinds);
             let failed = !v.all_passed();
             out.add_checks(v.into_results());
             if failed {
