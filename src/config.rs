@@ -86,17 +86,16 @@ fn default_profile() -> String {
     "dev".into()
 }
 
-/// Parses `"30s"`, `"500ms"`, `"2m"`, `"1h"`.
+/// Parses a positive duration written as an integer and a unit: `500ms`, `30s`, `5m`, `1h`
+/// (the one duration syntax of `harness.toml` and case files).
 pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().ok()?;
-    match unit.trim() {
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    let n: u64 = s[..digits].parse().ok().filter(|n| *n > 0)?;
+    match &s[digits..] {
         "ms" => Some(Duration::from_millis(n)),
-        "s" | "" => Some(Duration::from_secs(n)),
-        "m" => Some(Duration::from_secs(n * 60)),
-        "h" => Some(Duration::from_secs(n * 3600)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" => Some(Duration::from_secs(n.checked_mul(60)?)),
+        "h" => Some(Duration::from_secs(n.checked_mul(3600)?)),
         _ => None,
     }
 }
@@ -180,6 +179,19 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
         assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
         assert_eq!(parse_duration("x"), None);
+        assert_eq!(parse_duration("30"), None, "a unit is required");
+        assert_eq!(parse_duration("0s"), None, "zero is not a timeout");
+        for bad in [
+            "s",
+            "-1s",
+            "1d",
+            "1.5s",
+            " 5s",
+            "99999999999999999999h",
+            "99999999999999999h",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -15,7 +15,11 @@ fn runner() -> PathBuf {
             .args(["test", "--test", "e2e", "--no-run", "--message-format=json"])
             .output()
             .expect("run cargo");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -44,8 +48,16 @@ fn run_fixtures(extra: &[&str]) -> Run {
         .output()
         .expect("run the runner");
     let junit = std::fs::read_to_string(reports.path().join("junit.xml")).unwrap_or_default();
-    let output = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    Run { code: out.status.code(), output, junit }
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Run {
+        code: out.status.code(),
+        output,
+        junit,
+    }
 }
 
 /// The result libtest printed for `name` (`ok`, `FAILED`, `ignored`).
@@ -66,20 +78,51 @@ fn exactly_the_broken_cases_fail_with_what_diverged_and_how_to_replay() {
     assert_eq!(r.code, Some(101), "{}", r.output);
     assert_eq!(result_of(&r.output, "passing"), "ok", "{}", r.output);
     assert_eq!(result_of(&r.output, "broken"), "FAILED", "{}", r.output);
-    assert_eq!(result_of(&r.output, "sql-must-fail"), "FAILED", "{}", r.output);
+    assert_eq!(
+        result_of(&r.output, "sql-must-fail"),
+        "FAILED",
+        "{}",
+        r.output
+    );
     // The malformed file is named with its line and key.
-    assert!(r.output.contains("broken.toml:3:1: key `acters`"), "{}", r.output);
+    assert!(
+        r.output.contains("broken.toml:3:1: key `acters`"),
+        "{}",
+        r.output
+    );
     // The SQL failure shows the diverging value and ends with the replay command.
-    assert!(r.output.contains("\"a title that is not the expected one\""), "{}", r.output);
-    assert!(r.output.contains("replay: cargo test --test e2e -- --exact sql-must-fail"), "{}", r.output);
+    assert!(
+        r.output
+            .contains("\"a title that is not the expected one\""),
+        "{}",
+        r.output
+    );
+    assert!(
+        r.output
+            .contains("replay: cargo test --test e2e -- --exact sql-must-fail"),
+        "{}",
+        r.output
+    );
     assert!(r.output.contains("world kept at: "), "{}", r.output);
     // JUnit: one suite, one testcase per case, the right kinds of result.
     assert_eq!(r.junit.matches("<testsuite ").count(), 1, "{}", r.junit);
     assert_eq!(r.junit.matches("<testcase ").count(), 3, "{}", r.junit);
     assert!(r.junit.contains("<error type=\"setup\""), "{}", r.junit);
-    assert!(r.junit.contains("<failure type=\"verification\""), "{}", r.junit);
-    assert!(r.junit.contains("failures=\"1\"") && r.junit.contains("errors=\"1\""), "{}", r.junit);
-    for w in r.output.lines().filter_map(|l| l.strip_prefix("world kept at: ")) {
+    assert!(
+        r.junit.contains("<failure type=\"verification\""),
+        "{}",
+        r.junit
+    );
+    assert!(
+        r.junit.contains("failures=\"1\"") && r.junit.contains("errors=\"1\""),
+        "{}",
+        r.junit
+    );
+    for w in r
+        .output
+        .lines()
+        .filter_map(|l| l.strip_prefix("world kept at: "))
+    {
         let _ = std::fs::remove_dir_all(w.trim());
     }
 }
@@ -104,22 +147,44 @@ fn under_nextest_each_case_is_its_own_process_with_its_own_junit_file() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["nextest", "run", "--test", "e2e", "--no-fail-fast", "--color", "never"])
+        .args([
+            "nextest",
+            "run",
+            "--test",
+            "e2e",
+            "--no-fail-fast",
+            "--color",
+            "never",
+        ])
         .env("E2E_CASES_DIR", &cases)
         .env("E2E_REPORT_DIR", reports.path())
         .env_remove("E2E_SEED")
         .output()
         .expect("cargo nextest (installed with the toolchain on this project's machines)");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(!out.status.success(), "two fixture cases must fail:\n{text}");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.status.success(),
+        "two fixture cases must fail:\n{text}"
+    );
     assert!(text.contains("3 tests run: 1 passed, 2 failed"), "{text}");
     for case in ["passing", "broken", "sql-must-fail"] {
         let f = reports.path().join(format!("junit-{case}.xml"));
-        let xml = std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}\n{text}", f.display()));
+        let xml =
+            std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}\n{text}", f.display()));
         assert_eq!(xml.matches("<testcase ").count(), 1, "{xml}");
     }
-    assert!(!reports.path().join("junit.xml").exists(), "no shared junit.xml under nextest");
-    for w in text.lines().filter_map(|l| l.trim().strip_prefix("world kept at: ")) {
+    assert!(
+        !reports.path().join("junit.xml").exists(),
+        "no shared junit.xml under nextest"
+    );
+    for w in text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("world kept at: "))
+    {
         let _ = std::fs::remove_dir_all(w.trim());
     }
 }

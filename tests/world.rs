@@ -73,7 +73,7 @@ fn three_actor_chaos_200_actions_passes_every_check() {
     let params = ChaosParams {
         config: ChaosConfig::new(seed, 200),
         checks: CheckKind::ALL.to_vec(),
-        idempotency_rounds: 2,
+        idempotency_rounds: td_e2e::run::IDEMPOTENCY_ROUNDS,
     };
     let mut out = CaseOutcome::new("tests/world/chaos-3");
     out.seed = Some(seed);
@@ -87,13 +87,20 @@ fn a_panicking_case_leaves_no_server_and_no_world_behind() {
     let (tx, rx) = std::sync::mpsc::channel();
     let joined = std::thread::spawn(move || {
         let h = Harness::setup(&cfg(), &WorldOptions::actors(2)).expect("world");
-        tx.send((h.server_pid().expect("server running"), h.world_dir().to_path_buf())).unwrap();
+        tx.send((
+            h.server_pid().expect("server running"),
+            h.world_dir().to_path_buf(),
+        ))
+        .unwrap();
         panic!("a case blew up mid-run");
     })
     .join();
     assert!(joined.is_err(), "the thread panicked");
     let (pid, dir) = rx.recv().unwrap();
     // Drop ran during unwinding: the server was SIGKILLed and reaped (no zombie either).
-    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "server {pid} outlived its world");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "server {pid} outlived its world"
+    );
     assert!(!dir.exists(), "world dir {} was not removed", dir.display());
 }

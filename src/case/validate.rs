@@ -11,6 +11,7 @@ use super::error::Cx;
 use super::schema::{ChaosFile, KindProbe, ScenarioFile};
 use super::SyncMode;
 use super::{validate_steps, Budget, Case, CaseError, CaseKind, ChaosCase, Faults, ScenarioCase};
+use crate::config::parse_duration;
 use crate::verify::CheckKind;
 
 /// Parses and validates one case file's text. `name` and `path` are recorded in the case
@@ -180,19 +181,6 @@ fn budget(cx: &Cx<'_>, f: &ChaosFile) -> Result<Budget, CaseError> {
     }
 }
 
-/// `500ms`, `30s`, `5m`, `1h` (> 0).
-fn parse_duration(s: &str) -> Option<Duration> {
-    let digits = s.chars().take_while(char::is_ascii_digit).count();
-    let n: u64 = s[..digits].parse().ok().filter(|n| *n > 0)?;
-    match &s[digits..] {
-        "ms" => Some(Duration::from_millis(n)),
-        "s" => Some(Duration::from_secs(n)),
-        "m" => Some(Duration::from_secs(n.checked_mul(60)?)),
-        "h" => Some(Duration::from_secs(n.checked_mul(3600)?)),
-        _ => None,
-    }
-}
-
 fn scenario(cx: &Cx<'_>, f: ScenarioFile) -> Result<(bool, CaseKind), CaseError> {
     let is_snake = |n: &str| {
         !n.is_empty()
@@ -211,28 +199,4 @@ fn scenario(cx: &Cx<'_>, f: ScenarioFile) -> Result<(bool, CaseKind), CaseError>
         seed: seed(cx, f.seed.as_ref())?,
     };
     Ok((f.ignored, CaseKind::Scenario(case)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-    use std::time::Duration;
-
-    #[test]
-    fn durations_need_a_positive_count_and_a_unit() {
-        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
-        assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
-        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
-        for bad in [
-            "30",
-            "0s",
-            "s",
-            "-1s",
-            "1d",
-            "1.5s",
-            "99999999999999999999h",
-        ] {
-            assert_eq!(parse_duration(bad), None, "{bad}");
-        }
-    }
 }

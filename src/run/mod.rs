@@ -33,7 +33,7 @@ use crate::scenarios::Scenario;
 use crate::verify::{CheckKind, IssueOwner, Verifier, VerifyContext};
 
 /// Extra `sync_all` rounds of the idempotency check, in chaos and steps cases alike.
-const IDEMPOTENCY_ROUNDS: usize = 2;
+pub const IDEMPOTENCY_ROUNDS: usize = 2;
 
 /// One discovered case file, loaded or broken.
 pub type CaseEntry = DiscoveredCase;
