@@ -3,7 +3,6 @@
 //! in `validate_steps`. Every error is located by [`Cx`].
 
 use std::path::Path;
-use std::time::Duration;
 
 use toml::Spanned;
 
