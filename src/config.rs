@@ -58,6 +58,14 @@ pub struct WorldConfig {
     pub sync_rounds: usize,
     /// Keep a failed case's world on disk.
     pub keep_failed: bool,
+    /// Where worlds are created: a directory, `"auto"` (`/dev/shm` when it is a writable
+    /// directory, else the system temp dir) or `"system"` (the system temp dir).
+    #[serde(default = "default_temp_root")]
+    pub temp_root: String,
+}
+
+fn default_temp_root() -> String {
+    "auto".into()
 }
 
 /// `[reports]`.
@@ -156,6 +164,24 @@ impl HarnessConfig {
 
     pub fn health_timeout(&self) -> Duration {
         parse_duration(&self.world.health_timeout).expect("validated")
+    }
+
+    /// The directory new worlds go in.
+    pub fn temp_root(&self) -> PathBuf {
+        match self.world.temp_root.as_str() {
+            "system" => std::env::temp_dir(),
+            "auto" => {
+                let shm = Path::new("/dev/shm");
+                let writable = shm.is_dir()
+                    && std::fs::metadata(shm).is_ok_and(|m| !m.permissions().readonly());
+                if writable {
+                    shm.to_path_buf()
+                } else {
+                    std::env::temp_dir()
+                }
+            }
+            dir => self.root.join(dir),
+        }
     }
 
     /// The report directory, absolute.

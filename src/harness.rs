@@ -75,7 +75,7 @@ impl Harness {
         let actors: Vec<String> = cfg.world.actors[..n].to_vec();
         let dir = tempfile::Builder::new()
             .prefix("td-e2e-")
-            .tempdir()
+            .tempdir_in(cfg.temp_root())
             .map_err(|e| setup_err("mktemp", e))?;
         let root = dir.path().to_path_buf();
         let h = Harness {

@@ -3,6 +3,7 @@
 //! each stored result as it arrives. Writes JUnit XML and per-case reports.
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -97,28 +98,35 @@ fn trial(i: usize, e: &CaseEntry, slots: &Arc<Vec<Slot>>) -> Trial {
     Trial::test(e.name.clone(), move || verdict(&slots[i].wait())).with_ignored_flag(e.ignored())
 }
 
-/// Runs the selected cases on a rayon pool in the background; each result lands in its slot.
+/// Runs the selected cases on a rayon pool in the background, longest first, each worker
+/// taking the next case when it finishes one; each result lands in its slot.
 fn schedule(
     suite: &Arc<Suite>,
     slots: &Arc<Vec<Slot>>,
     selected: &[usize],
     threads: Option<usize>,
 ) {
-    let threads =
-        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let (suite, slots, selected) = (Arc::clone(suite), Arc::clone(slots), selected.to_vec());
+    let threads = threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1);
+    let order = suite.longest_first(selected);
+    let (suite, slots) = (Arc::clone(suite), Arc::clone(slots));
     std::thread::spawn(move || {
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
+            .num_threads(threads)
             .thread_name(|i| format!("e2e-world-{i}"))
             .build()
             .expect("rayon pool");
-        pool.install(|| {
-            use rayon::prelude::*;
-            selected.par_iter().for_each(|&i| {
-                let outcome = run::execute(&suite, i);
-                slots[i].put(outcome);
-            });
+        let next = AtomicUsize::new(0);
+        pool.scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|_| loop {
+                    let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    slots[i].put(run::execute(&suite, i));
+                });
+            }
         });
     });
 }

@@ -86,6 +86,30 @@ impl Suite {
         })
     }
 
+    /// The selected entries, longest expected run first, so the pool's last worlds are
+    /// short ones and no single long case runs alone at the end (greedy LPT scheduling).
+    pub fn longest_first(&self, selected: &[usize]) -> Vec<usize> {
+        let mut order = selected.to_vec();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.cost_estimate(i)));
+        order
+    }
+
+    /// A rough cost in "td invocations" (only the order matters).
+    fn cost_estimate(&self, i: usize) -> u64 {
+        let Ok(case) = &self.entries[i].case else {
+            return 0;
+        };
+        match &case.kind {
+            CaseKind::Chaos(c) => match c.budget {
+                crate::engine::Budget::Actions(n) => n,
+                // About 50 actions a second.
+                crate::engine::Budget::Duration(d) => d.as_secs() * 50,
+            },
+            CaseKind::Scenario(_) => 60,
+            CaseKind::Steps(s) => s.steps.len() as u64,
+        }
+    }
+
     /// The seed block printed before any case runs: one line per selected case with its
     /// seed and every derived parameter, so a run can be replayed from its log.
     pub fn seed_block(&self, selected: &[usize]) -> String {
