@@ -120,11 +120,10 @@ fn schedule(
         let next = AtomicUsize::new(0);
         pool.scope(|s| {
             for _ in 0..threads {
-                s.spawn(|_| loop {
-                    let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                        break;
-                    };
-                    slots[i].put(run::execute(&suite, i));
+                s.spawn(|_| {
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        slots[i].put(run::execute(&suite, i));
+                    }
                 });
             }
         });
