@@ -118,6 +118,26 @@ fn exactly_the_broken_cases_fail_with_what_diverged_and_how_to_replay() {
         "{}",
         r.junit
     );
+    // And a real JUnit consumer reads it the same way.
+    let parsed = junit_parser::from_reader(std::io::Cursor::new(r.junit.as_bytes()))
+        .expect("junit-parser loads the report");
+    assert_eq!(parsed.suites.len(), 1);
+    let status = |name: &str| {
+        // The consumer shows a case as `classname::name`.
+        let full = format!("e2e::{name}");
+        let case = parsed.suites[0].cases.iter().find(|c| c.name == full);
+        let names: Vec<&str> = parsed.suites[0]
+            .cases
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        case.unwrap_or_else(|| panic!("{name} not in the report: {names:?}"))
+            .status
+            .clone()
+    };
+    assert!(status("passing").is_success());
+    assert!(status("sql-must-fail").is_failure());
+    assert!(status("broken").is_error());
     for w in r
         .output
         .lines()
