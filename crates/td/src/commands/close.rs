@@ -3,7 +3,7 @@
 use anyhow::{bail, Result};
 use td_core::time;
 
-use super::{Global, Tally};
+use super::{each_id, warn_failure, Global, Step};
 use crate::context::Ctx;
 use crate::output;
 use crate::store::issues::{self, Guard, Payload};
@@ -55,36 +55,28 @@ pub fn run_close(g: &Global, mut a: CloseArgs) -> Result<()> {
     if ids.is_empty() {
         bail!("no issue specified and no focused issue");
     }
-    let mut tally = Tally::default();
-    for id in &ids {
-        match close_one(&ctx, id, &a) {
-            Ok(true) => tally.done += 1,
-            Ok(false) => tally.unchanged += 1,
-            Err(e) => {
-                tally.failed += 1;
-                let text = output::error_text(&e);
-                if text.starts_with("issue not found") {
-                    output::warn(&text); // §7.4: a missing id is a warning, not a refusal
-                    continue;
-                }
-                output::error(&text);
-                if text.starts_with("cannot close") {
-                    output::error(format!("  Submit for review: td review {id}"));
-                }
-            }
-        }
-    }
+    let tally = each_id(&ids, |id| close_one(&ctx, id, &a), report_close_failure);
     if ids.len() > 1 {
-        println!(
-            "\nClosed {}, skipped {}",
-            tally.done,
-            tally.unchanged + tally.failed
-        );
+        tally.print_skipped("Closed");
     }
     tally.finish()
 }
 
-fn close_one(ctx: &Ctx, id: &str, a: &CloseArgs) -> Result<bool> {
+/// §7.4: a missing id is a warning, not a refusal; a refused close is an error, with
+/// the review hint when review is the way forward.
+fn report_close_failure(id: &str, e: &anyhow::Error) {
+    let text = output::error_text(e);
+    if text.starts_with("issue not found") {
+        output::warn(&text);
+        return;
+    }
+    output::error(&text);
+    if text.starts_with("cannot close") {
+        output::error(format!("  Submit for review: td review {id}"));
+    }
+}
+
+fn close_one(ctx: &Ctx, id: &str, a: &CloseArgs) -> Result<Step> {
     let t = ctx.begin()?;
     let Some(mut issue) = issues::get(&ctx.conn, id)? else {
         bail!("issue not found: {id}");
@@ -92,7 +84,7 @@ fn close_one(ctx: &Ctx, id: &str, a: &CloseArgs) -> Result<bool> {
     let id = issue.id.clone();
     if issue.status == "closed" {
         output::warn(format!("already closed {id}"));
-        return Ok(false);
+        return Ok(Step::Unchanged);
     }
     if !workflow::can_transition(&issue.status, "closed") {
         bail!(
@@ -150,7 +142,7 @@ fn close_one(ctx: &Ctx, id: &str, a: &CloseArgs) -> Result<bool> {
     t.commit()?;
     println!("CLOSED {id}");
     lines.iter().for_each(|l| println!("{l}"));
-    Ok(true)
+    Ok(Step::Done)
 }
 
 /// One status verb: its checks and what it writes.
@@ -206,22 +198,10 @@ pub fn run_unblock(g: &Global, a: ReasonArgs) -> Result<()> {
 
 fn run_verb(g: &Global, a: ReasonArgs, v: &Verb) -> Result<()> {
     let ctx = g.open(true)?;
-    let mut tally = Tally::default();
-    for id in &a.ids {
-        match verb_one(&ctx, id, a.reason.as_deref(), v) {
-            Ok(true) => tally.done += 1,
-            Ok(false) => tally.unchanged += 1,
-            Err(e) => {
-                output::warn(output::error_text(&e));
-                tally.failed += 1;
-            }
-        }
-    }
+    let reason = a.reason.as_deref();
+    let tally = each_id(&a.ids, |id| verb_one(&ctx, id, reason, v), warn_failure);
     if v.summary && a.ids.len() > 1 {
-        println!(
-            "\n{} {}, unchanged {}, failed {}",
-            v.past, tally.done, tally.unchanged, tally.failed
-        );
+        tally.print_counts(v.past);
     }
     tally.finish()
 }
@@ -241,7 +221,7 @@ fn precheck(id: &str, status: &str, v: &Verb) -> Result<bool> {
     }
 }
 
-fn verb_one(ctx: &Ctx, id: &str, reason: Option<&str>, v: &Verb) -> Result<bool> {
+fn verb_one(ctx: &Ctx, id: &str, reason: Option<&str>, v: &Verb) -> Result<Step> {
     let t = ctx.begin()?;
     let Some(mut issue) = issues::get(&ctx.conn, id)? else {
         bail!("issue not found: {id}");
@@ -254,7 +234,7 @@ fn verb_one(ctx: &Ctx, id: &str, reason: Option<&str>, v: &Verb) -> Result<bool>
             _ => "already unblocked",
         };
         output::warn(format!("{already} {id}"));
-        return Ok(false);
+        return Ok(Step::Unchanged);
     }
     let loaded_at = issue.updated_at.clone();
     issue.status = v.target.into();
@@ -280,5 +260,5 @@ fn verb_one(ctx: &Ctx, id: &str, reason: Option<&str>, v: &Verb) -> Result<bool>
     )?;
     t.commit()?;
     println!("{} {id}", v.past.to_ascii_uppercase());
-    Ok(true)
+    Ok(Step::Done)
 }

@@ -26,6 +26,7 @@ use rusqlite::Transaction;
 
 use crate::cli::{Cli, Command};
 use crate::context::Ctx;
+use crate::output;
 
 /// Global flags every command may need.
 pub struct Global {
@@ -46,6 +47,12 @@ pub fn tx(ctx: &Ctx) -> Result<Transaction<'_>> {
     ctx.begin()
 }
 
+/// What happened to one id of a bulk command.
+pub enum Step {
+    Done,
+    Unchanged,
+}
+
 /// Counts of a bulk command's per-id outcomes.
 #[derive(Debug, Default)]
 pub struct Tally {
@@ -63,6 +70,54 @@ impl Tally {
             Ok(())
         }
     }
+
+    /// `\n<Past> N, skipped M` on stdout, where skipped counts no-ops and failures.
+    pub fn print_skipped(&self, past: &str) {
+        println!(
+            "\n{past} {}, skipped {}",
+            self.done,
+            self.unchanged + self.failed
+        );
+    }
+
+    /// `\n<Past> N, unchanged M, failed K` on stdout.
+    pub fn print_counts(&self, past: &str) {
+        println!(
+            "\n{past} {}, unchanged {}, failed {}",
+            self.done, self.unchanged, self.failed
+        );
+    }
+}
+
+/// Runs `one` for each id in order, tallying its outcomes. A failure is handed to
+/// `report` (each verb's printing policy) and the loop carries on with the next id.
+pub fn each_id(
+    ids: &[String],
+    mut one: impl FnMut(&str) -> Result<Step>,
+    mut report: impl FnMut(&str, &anyhow::Error),
+) -> Tally {
+    let mut tally = Tally::default();
+    for id in ids {
+        match one(id) {
+            Ok(Step::Done) => tally.done += 1,
+            Ok(Step::Unchanged) => tally.unchanged += 1,
+            Err(e) => {
+                report(id, &e);
+                tally.failed += 1;
+            }
+        }
+    }
+    tally
+}
+
+/// The usual failure policy of a bulk verb: a `Warning:` line, then on to the next id.
+pub fn warn_failure(_id: &str, e: &anyhow::Error) {
+    output::warn(output::error_text(e));
+}
+
+/// The failure policy of verbs whose per-id failures are errors: an `ERROR:` line.
+pub fn error_failure(_id: &str, e: &anyhow::Error) {
+    output::error(output::error_text(e));
 }
 
 pub fn dispatch(cli: Cli) -> Result<()> {

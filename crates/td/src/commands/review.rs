@@ -4,7 +4,7 @@ use anyhow::{anyhow, bail, Result};
 use td_core::model::Issue;
 use td_core::time;
 
-use super::{Global, Tally};
+use super::{each_id, warn_failure, Global, Step, Tally};
 use crate::context::Ctx;
 use crate::output;
 use crate::store::entities::{self, HandoffLists};
@@ -70,28 +70,14 @@ fn with_reason(base: &str, reason: Option<&str>) -> String {
 
 pub fn run_review(g: &Global, a: ReviewArgs) -> Result<()> {
     let ctx = g.open(true)?;
-    let mut tally = Tally::default();
-    for id in &a.ids {
-        match review_one(&ctx, id, &a) {
-            Ok(true) => tally.done += 1,
-            Ok(false) => tally.unchanged += 1,
-            Err(e) => {
-                output::warn(output::error_text(&e));
-                tally.failed += 1;
-            }
-        }
-    }
+    let tally = each_id(&a.ids, |id| review_one(&ctx, id, &a), warn_failure);
     if a.ids.len() > 1 {
-        println!(
-            "\nReviewed {}, skipped {}",
-            tally.done,
-            tally.unchanged + tally.failed
-        );
+        tally.print_skipped("Reviewed");
     }
     Ok(())
 }
 
-fn review_one(ctx: &Ctx, id: &str, a: &ReviewArgs) -> Result<bool> {
+fn review_one(ctx: &Ctx, id: &str, a: &ReviewArgs) -> Result<Step> {
     let t = ctx.begin()?;
     let Some(mut issue) = issues::get(&ctx.conn, id)? else {
         bail!("issue not found: {id}");
@@ -147,7 +133,7 @@ fn review_one(ctx: &Ctx, id: &str, a: &ReviewArgs) -> Result<bool> {
         println!("  + {cascaded} descendant(s) also marked for review");
     }
     lines.iter().for_each(|l| println!("{l}"));
-    Ok(true)
+    Ok(Step::Done)
 }
 
 fn stale_text(e: &anyhow::Error) -> String {
@@ -247,11 +233,7 @@ pub fn run_approve(g: &Global, mut a: ApproveArgs) -> Result<()> {
         }
     }
     if ids.len() > 1 {
-        println!(
-            "\nApproved {}, skipped {}",
-            tally.done,
-            tally.unchanged + tally.failed
-        );
+        tally.print_skipped("Approved");
     }
     if a.all {
         return Ok(());
@@ -534,28 +516,15 @@ fn record_only(ctx: &Ctx, issue: Issue, a: &ApproveArgs) -> Result<Option<bool>>
 
 pub fn run_reject(g: &Global, a: RejectArgs) -> Result<()> {
     let ctx = g.open(true)?;
-    let mut tally = Tally::default();
-    for id in &a.ids {
-        match reject_one(&ctx, id, a.reason.as_deref()) {
-            Ok(true) => tally.done += 1,
-            Ok(false) => tally.unchanged += 1,
-            Err(e) => {
-                output::warn(output::error_text(&e));
-                tally.failed += 1;
-            }
-        }
-    }
+    let reason = a.reason.as_deref();
+    let tally = each_id(&a.ids, |id| reject_one(&ctx, id, reason), warn_failure);
     if a.ids.len() > 1 {
-        println!(
-            "\nRejected {}, skipped {}",
-            tally.done,
-            tally.unchanged + tally.failed
-        );
+        tally.print_skipped("Rejected");
     }
     tally.finish()
 }
 
-fn reject_one(ctx: &Ctx, id: &str, reason: Option<&str>) -> Result<bool> {
+fn reject_one(ctx: &Ctx, id: &str, reason: Option<&str>) -> Result<Step> {
     let t = ctx.begin()?;
     let Some(mut issue) = issues::get(&ctx.conn, id)? else {
         bail!("issue not found: {id}");
@@ -563,7 +532,7 @@ fn reject_one(ctx: &Ctx, id: &str, reason: Option<&str>) -> Result<bool> {
     let id = issue.id.clone();
     if issue.status == "open" {
         output::warn(format!("already reopened {id}"));
-        return Ok(false);
+        return Ok(Step::Unchanged);
     }
     if issue.status != "in_review" {
         bail!(
@@ -595,5 +564,5 @@ fn reject_one(ctx: &Ctx, id: &str, reason: Option<&str>) -> Result<bool> {
     )?;
     t.commit()?;
     println!("REJECTED {id} → open");
-    Ok(true)
+    Ok(Step::Done)
 }

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::{Global, Tally};
+use super::{each_id, warn_failure, Global, Step};
 use crate::context::Ctx;
 use crate::output;
 use crate::store::issues::{self, Guard, Payload};
@@ -35,34 +35,14 @@ pub struct UnstartArgs {
     pub force: bool,
 }
 
-/// What happened to one id.
-pub enum Step {
-    Done,
-    Unchanged,
-}
-
 pub fn run_start(g: &Global, a: StartArgs) -> Result<()> {
     let ctx = g.open(true)?;
-    let mut tally = Tally::default();
-    for id in &a.ids {
-        match start_one(&ctx, id, &a) {
-            Ok(Step::Done) => tally.done += 1,
-            Ok(Step::Unchanged) => tally.unchanged += 1,
-            Err(e) => {
-                output::warn(output::error_text(&e));
-                tally.failed += 1;
-            }
-        }
-    }
+    let tally = each_id(&a.ids, |id| start_one(&ctx, id, &a), warn_failure);
     if a.ids.len() == 1 && tally.done == 1 {
         session_state::set_focus(&ctx, &td_core::ids::normalize_issue_id(&a.ids[0]))?;
     }
     if a.ids.len() > 1 {
-        println!(
-            "\nStarted {}, skipped {}",
-            tally.done,
-            tally.unchanged + tally.failed
-        );
+        tally.print_skipped("Started");
     }
     tally.finish()
 }
@@ -129,22 +109,10 @@ pub fn run_unstart(g: &Global, a: UnstartArgs) -> Result<()> {
     if ids.is_empty() {
         bail!("no issue specified and no focused issue");
     }
-    let mut tally = Tally::default();
-    for id in &ids {
-        match unstart_one(&ctx, id, a.reason.as_deref()) {
-            Ok(Step::Done) => tally.done += 1,
-            Ok(Step::Unchanged) => tally.unchanged += 1,
-            Err(e) => {
-                output::warn(output::error_text(&e));
-                tally.failed += 1;
-            }
-        }
-    }
+    let reason = a.reason.as_deref();
+    let tally = each_id(&ids, |id| unstart_one(&ctx, id, reason), warn_failure);
     if ids.len() > 1 {
-        println!(
-            "\nUnstarted {}, unchanged {}, failed {}",
-            tally.done, tally.unchanged, tally.failed
-        );
+        tally.print_counts("Unstarted");
     }
     tally.finish()
 }

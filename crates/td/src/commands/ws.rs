@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Result};
 
 use super::handoff::expand_items;
 use super::review::{self, ReviewArgs};
-use super::{tx, Global};
+use super::{each_id, error_failure, tx, Global, Step};
 use crate::context::Ctx;
 use crate::store::entities::{self, HandoffLists};
 use crate::store::issues::{self, Guard, Payload};
@@ -150,16 +150,16 @@ fn start(g: &Global, name: &str) -> Result<()> {
 fn tag(g: &Global, a: &TagArgs) -> Result<()> {
     let ctx = g.open(true)?;
     let ws = must_active(&ctx, true)?;
-    for id in &a.ids {
-        if let Err(e) = tag_one(&ctx, &ws, id, !a.no_start) {
-            output::error(output::error_text(&e));
-        }
-    }
+    each_id(
+        &a.ids,
+        |id| tag_one(&ctx, &ws, id, !a.no_start),
+        error_failure,
+    );
     Ok(())
 }
 
 /// Tags one issue and, when asked and it is open, starts it — one transaction.
-fn tag_one(ctx: &Ctx, ws: &WorkSession, id: &str, auto_start: bool) -> Result<()> {
+fn tag_one(ctx: &Ctx, ws: &WorkSession, id: &str, auto_start: bool) -> Result<Step> {
     let t = tx(ctx)?;
     let id = issues::must_get(&ctx.conn, id)?.id;
     work_sessions::tag(&ctx.conn, ctx.me(), &ws.id, &id)?;
@@ -187,26 +187,22 @@ fn tag_one(ctx: &Ctx, ws: &WorkSession, id: &str, auto_start: bool) -> Result<()
     if started {
         println!("STARTED {id} (session: {})", ctx.me());
     }
-    Ok(())
+    Ok(Step::Done)
 }
 
 fn untag(g: &Global, ids: &[String]) -> Result<()> {
     let ctx = g.open(true)?;
     let ws = must_active(&ctx, false)?;
-    for id in ids {
-        let one = || -> Result<String> {
-            let t = tx(&ctx)?;
-            let id = issues::must_get(&ctx.conn, id)?.id;
-            work_sessions::untag(&ctx.conn, ctx.me(), &ws.id, &id)?;
-            store::invalidate_approval(&ctx.conn, ctx.me(), &id)?;
-            t.commit()?;
-            Ok(id)
-        };
-        match one() {
-            Ok(id) => println!("UNTAGGED {id} from {}", ws.id),
-            Err(e) => output::error(output::error_text(&e)),
-        }
-    }
+    let untag_one = |id: &str| -> Result<Step> {
+        let t = tx(&ctx)?;
+        let id = issues::must_get(&ctx.conn, id)?.id;
+        work_sessions::untag(&ctx.conn, ctx.me(), &ws.id, &id)?;
+        store::invalidate_approval(&ctx.conn, ctx.me(), &id)?;
+        t.commit()?;
+        println!("UNTAGGED {id} from {}", ws.id);
+        Ok(Step::Done)
+    };
+    each_id(ids, untag_one, error_failure);
     Ok(())
 }
 
