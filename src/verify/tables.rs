@@ -24,6 +24,22 @@ pub struct TableSpec {
 }
 
 impl TableSpec {
+    /// A whole table, every row: name, FROM and counted table are all `table`.
+    const fn whole(
+        table: &'static str,
+        columns: &'static [&'static str],
+        order: &'static [&'static str],
+    ) -> Self {
+        Self {
+            name: table,
+            from: table,
+            columns,
+            filter: None,
+            order,
+            count_table: table,
+        }
+    }
+
     /// The select statement for this spec.
     pub fn select_sql(&self) -> String {
         let mut sql = format!("SELECT {} FROM {}", self.columns.join(", "), self.from);
@@ -54,81 +70,61 @@ fn label_of(expr: &str) -> String {
     expr.rsplit('.').next().unwrap_or(expr).trim().to_string()
 }
 
-/// The 16 issue columns of client spec §11.9, preceded by the id.
-const ISSUE_COLUMNS_WITH_DELETED: &[&str] = &[
-    "id",
-    "title",
-    "description",
-    "status",
-    "type",
-    "priority",
-    "points",
-    "labels",
-    "parent_id",
-    "acceptance",
-    "minor",
-    "sprint",
-    "created_branch",
-    "implementer_session",
-    "reviewer_session",
-    "creator_session",
-    // Deleted-ness, not the timestamp: peers apply a soft delete with the event's
-    // whole-second client timestamp while the author wrote its own NOW (sync spec §9.16).
-    "deleted_at IS NOT NULL AS deleted",
-];
+/// The 16 issue columns of client spec §11.9, wrapped in `$head` and `$tail`: written once,
+/// so the compared, hashed and queried column lists cannot drift apart.
+macro_rules! issue_columns {
+    ($($head:literal),* ; $($tail:literal),*) => {
+        &[
+            $($head,)*
+            "title",
+            "description",
+            "status",
+            "type",
+            "priority",
+            "points",
+            "labels",
+            "parent_id",
+            "acceptance",
+            "minor",
+            "sprint",
+            "created_branch",
+            "implementer_session",
+            "reviewer_session",
+            "creator_session",
+            $($tail,)*
+        ]
+    };
+}
 
-/// Same columns with the raw `deleted_at` value: the idempotency hash must see any rewrite.
-const ISSUE_COLUMNS_WITH_DELETED_AT: &[&str] = &[
-    "id",
-    "title",
-    "description",
-    "status",
-    "type",
-    "priority",
-    "points",
-    "labels",
-    "parent_id",
-    "acceptance",
-    "minor",
-    "sprint",
-    "created_branch",
-    "implementer_session",
-    "reviewer_session",
-    "creator_session",
-    "deleted_at",
-];
+/// The 16 issue columns of client spec §11.9 alone (scenarios read single fields from it).
+pub const ISSUE_FIELDS: &[&str] = issue_columns!(;);
 
-/// issues for convergence: every row, deleted ones included.
-pub const ISSUES: TableSpec = TableSpec {
-    name: "issues",
-    from: "issues",
-    columns: ISSUE_COLUMNS_WITH_DELETED,
-    filter: None,
-    order: &["id"],
-    count_table: "issues",
-};
+/// issues for convergence: every row, deleted ones included. Deleted-ness, not the
+/// timestamp: peers apply a soft delete with the event's whole-second client timestamp while
+/// the author wrote its own NOW (sync spec §9.16).
+pub const ISSUES: TableSpec = TableSpec::whole(
+    "issues",
+    issue_columns!("id"; "deleted_at IS NOT NULL AS deleted"),
+    &["id"],
+);
 
-/// issues for the idempotency hash.
+/// issues for the idempotency hash, with the raw `deleted_at`: it must see any rewrite.
 pub const ISSUES_HASHED: TableSpec = TableSpec {
-    columns: ISSUE_COLUMNS_WITH_DELETED_AT,
+    columns: issue_columns!("id"; "deleted_at"),
     ..ISSUES
 };
 
 /// comments.
-pub const COMMENTS: TableSpec = TableSpec {
-    name: "comments",
-    from: "comments",
-    columns: &["id", "issue_id", "text", "session_id"],
-    filter: None,
-    order: &["issue_id", "id"],
-    count_table: "comments",
-};
+pub const COMMENTS: TableSpec = TableSpec::whole(
+    "comments",
+    &["id", "issue_id", "text", "session_id"],
+    &["issue_id", "id"],
+);
 
 /// logs.
-pub const LOGS: TableSpec = TableSpec {
-    name: "logs",
-    from: "logs",
-    columns: &[
+pub const LOGS: TableSpec = TableSpec::whole(
+    "logs",
+    &[
         "id",
         "issue_id",
         "type",
@@ -136,16 +132,13 @@ pub const LOGS: TableSpec = TableSpec {
         "session_id",
         "work_session_id",
     ],
-    filter: None,
-    order: &["issue_id", "id"],
-    count_table: "logs",
-};
+    &["issue_id", "id"],
+);
 
 /// handoffs.
-pub const HANDOFFS: TableSpec = TableSpec {
-    name: "handoffs",
-    from: "handoffs",
-    columns: &[
+pub const HANDOFFS: TableSpec = TableSpec::whole(
+    "handoffs",
+    &[
         "id",
         "issue_id",
         "session_id",
@@ -154,30 +147,22 @@ pub const HANDOFFS: TableSpec = TableSpec {
         "decisions",
         "uncertain",
     ],
-    filter: None,
-    order: &["issue_id", "id"],
-    count_table: "handoffs",
-};
+    &["issue_id", "id"],
+);
 
 /// issue_dependencies.
-pub const DEPENDENCIES: TableSpec = TableSpec {
-    name: "issue_dependencies",
-    from: "issue_dependencies",
-    columns: &["id", "issue_id", "depends_on_id", "relation_type"],
-    filter: None,
-    order: &["issue_id", "depends_on_id", "relation_type"],
-    count_table: "issue_dependencies",
-};
+pub const DEPENDENCIES: TableSpec = TableSpec::whole(
+    "issue_dependencies",
+    &["id", "issue_id", "depends_on_id", "relation_type"],
+    &["issue_id", "depends_on_id", "relation_type"],
+);
 
 /// boards, the built-in one included.
-pub const BOARDS: TableSpec = TableSpec {
-    name: "boards",
-    from: "boards",
-    columns: &["id", "name", "is_builtin", "query", "view_mode"],
-    filter: None,
-    order: &["name", "id"],
-    count_table: "boards",
-};
+pub const BOARDS: TableSpec = TableSpec::whole(
+    "boards",
+    &["id", "name", "is_builtin", "query", "view_mode"],
+    &["name", "id"],
+);
 
 /// Live positions whose board still exists.
 pub const POSITIONS: TableSpec = TableSpec {
@@ -190,62 +175,47 @@ pub const POSITIONS: TableSpec = TableSpec {
 };
 
 /// issue_files.
-pub const FILES: TableSpec = TableSpec {
-    name: "issue_files",
-    from: "issue_files",
-    columns: &["id", "issue_id", "file_path", "role"],
-    filter: None,
-    order: &["issue_id", "file_path"],
-    count_table: "issue_files",
-};
+pub const FILES: TableSpec = TableSpec::whole(
+    "issue_files",
+    &["id", "issue_id", "file_path", "role"],
+    &["issue_id", "file_path"],
+);
 
 /// work_sessions.
-pub const WORK_SESSIONS: TableSpec = TableSpec {
-    name: "work_sessions",
-    from: "work_sessions",
-    columns: &["id", "name", "session_id"],
-    filter: None,
-    order: &["id"],
-    count_table: "work_sessions",
-};
+pub const WORK_SESSIONS: TableSpec =
+    TableSpec::whole("work_sessions", &["id", "name", "session_id"], &["id"]);
 
 /// work_session_issues, every row.
-pub const WORK_SESSION_ISSUES: TableSpec = TableSpec {
-    name: "work_session_issues",
-    from: "work_session_issues",
-    columns: &["id", "work_session_id", "issue_id"],
-    filter: None,
-    order: &["work_session_id", "issue_id"],
-    count_table: "work_session_issues",
-};
+pub const WORK_SESSION_ISSUES: TableSpec = TableSpec::whole(
+    "work_session_issues",
+    &["id", "work_session_id", "issue_id"],
+    &["work_session_id", "issue_id"],
+);
+
+/// The checked tables in report order, `$issues` first: convergence and the hash differ
+/// only in how they read issues.
+macro_rules! checked_tables {
+    ($issues:expr) => {
+        &[
+            $issues,
+            COMMENTS,
+            LOGS,
+            HANDOFFS,
+            DEPENDENCIES,
+            BOARDS,
+            POSITIONS,
+            FILES,
+            WORK_SESSIONS,
+            WORK_SESSION_ISSUES,
+        ]
+    };
+}
 
 /// What convergence compares, in report order.
-pub const CONVERGENCE_TABLES: &[TableSpec] = &[
-    ISSUES,
-    COMMENTS,
-    LOGS,
-    HANDOFFS,
-    DEPENDENCIES,
-    BOARDS,
-    POSITIONS,
-    FILES,
-    WORK_SESSIONS,
-    WORK_SESSION_ISSUES,
-];
+pub const CONVERGENCE_TABLES: &[TableSpec] = checked_tables!(ISSUES);
 
 /// The 10 tables of the idempotency hash (harness spec §5.3), deleted_at included.
-pub const HASH_TABLES: &[TableSpec] = &[
-    ISSUES_HASHED,
-    COMMENTS,
-    LOGS,
-    HANDOFFS,
-    DEPENDENCIES,
-    BOARDS,
-    POSITIONS,
-    FILES,
-    WORK_SESSIONS,
-    WORK_SESSION_ISSUES,
-];
+pub const HASH_TABLES: &[TableSpec] = checked_tables!(ISSUES_HASHED);
 
 #[cfg(test)]
 mod tests {
