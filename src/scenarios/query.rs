@@ -7,8 +7,9 @@ use rusqlite::Params;
 
 use super::ctx::Ctx;
 use crate::driver::Driver;
-use crate::verify::db::{render_value, ReadOnlyDb, Row};
+use crate::verify::db::{as_int, as_text, render_value, ReadOnlyDb, Row};
 use crate::verify::diff::{row_diff, truncate_chars};
+use crate::verify::tables::ISSUE_FIELDS;
 use crate::verify::VerifyError;
 
 /// `Value::Text`.
@@ -21,22 +22,18 @@ pub fn int(i: i64) -> Value {
     Value::Integer(i)
 }
 
-/// Issue columns a scenario may ask for (identifiers cannot be bound, so they come from this
-/// fixed list, never from data).
-const ISSUE_COLUMNS: &[&str] = &[
-    "title",
-    "description",
-    "status",
-    "type",
-    "priority",
-    "points",
-    "labels",
-    "parent_id",
-    "sprint",
-    "implementer_session",
-    "closed_by_session",
-    "creator_session",
-];
+/// Issue columns a scenario may ask for besides the compared [`ISSUE_FIELDS`] (identifiers
+/// cannot be bound, so they come from these fixed lists, never from data).
+const EXTRA_ISSUE_COLUMNS: &[&str] = &["closed_by_session"];
+
+/// `column` when it is a known issue column; a scenario asking for another is a bug.
+fn issue_column(column: &str) -> &'static str {
+    ISSUE_FIELDS
+        .iter()
+        .chain(EXTRA_ISSUE_COLUMNS)
+        .find(|c| **c == column)
+        .unwrap_or_else(|| panic!("{column:?} is not a known issue column"))
+}
 
 /// Characters of a rendered value shown in a result.
 const VALUE_CHARS: usize = 300;
@@ -63,10 +60,7 @@ impl Ctx<'_> {
         Ok(rows
             .first()
             .and_then(|r| r.first())
-            .and_then(|v| match v {
-                Value::Integer(i) => Some(*i),
-                _ => None,
-            })
+            .and_then(as_int)
             .unwrap_or(-1))
     }
 
@@ -81,9 +75,8 @@ impl Ctx<'_> {
         let mut out: Vec<String> = self
             .rows(actor, sql, params)?
             .into_iter()
-            .map(|r| match r.into_iter().next() {
-                Some(Value::Text(s)) => s,
-                Some(v) => render_value(&v),
+            .map(|r| match r.first() {
+                Some(v) => as_text(v).map_or_else(|| render_value(v), str::to_string),
                 None => String::new(),
             })
             .collect();
@@ -133,11 +126,7 @@ impl Ctx<'_> {
         id: &str,
         column: &str,
     ) -> Result<Option<Value>, VerifyError> {
-        let column = ISSUE_COLUMNS
-            .iter()
-            .find(|c| **c == column)
-            .unwrap_or_else(|| panic!("issue column {column:?} is not in ISSUE_COLUMNS"));
-        let sql = format!("SELECT {column} FROM issues WHERE id = ?1");
+        let sql = format!("SELECT {} FROM issues WHERE id = ?1", issue_column(column));
         let rows = self.rows(actor, &sql, [id])?;
         Ok(rows.into_iter().next().and_then(|r| r.into_iter().next()))
     }
@@ -149,9 +138,7 @@ impl Ctx<'_> {
             "SELECT deleted_at IS NOT NULL FROM issues WHERE id = ?1",
             [id],
         )?;
-        Ok(rows
-            .first()
-            .map(|r| matches!(r.first(), Some(Value::Integer(1)))))
+        Ok(rows.first().map(|r| r.first().and_then(as_int) == Some(1)))
     }
 
     /// Asserts one issue column on one actor: result `<what>: <column> [<actor>]`.
@@ -164,42 +151,46 @@ impl Ctx<'_> {
         want: &Value,
     ) -> bool {
         let name = format!("{what}: {column} [{actor}]");
-        match self.issue_field(actor, id, column) {
-            Ok(Some(got)) if got == *want => {
-                self.pass(&name, format!("{id} has {}", shown(&got)));
+        let got = self.issue_field(actor, id, column);
+        self.judge_issue(&name, actor, id, got, |c, got| {
+            if got == *want {
+                c.pass(&name, format!("{id} has {}", shown(&got)));
                 true
-            }
-            Ok(Some(got)) => {
+            } else {
                 let details = format!("{id}: expected {}, got {}", shown(want), shown(&got));
-                self.fail(&name, details);
+                c.fail(&name, details);
                 false
             }
-            Ok(None) => {
-                self.fail(&name, format!("issue {id} does not exist on {actor}"));
-                false
-            }
-            Err(e) => {
-                self.unknown(&name, e.to_string());
-                false
-            }
-        }
+        })
     }
 
     /// Asserts an issue's deleted-ness on one actor: result `<what>: deleted [<actor>]`.
     pub fn expect_deleted(&mut self, what: &str, actor: &str, id: &str, want: bool) -> bool {
         let name = format!("{what}: deleted [{actor}]");
-        match self.deleted(actor, id) {
-            Ok(Some(got)) => self.check(
-                &name,
-                got == want,
-                format!("{id}: deleted={got} (expected {want})"),
-            ),
+        let got = self.deleted(actor, id);
+        self.judge_issue(&name, actor, id, got, |c, got| {
+            let details = format!("{id}: deleted={got} (expected {want})");
+            c.check(&name, got == want, details)
+        })
+    }
+
+    /// `judge`s an issue read that succeeded; a missing issue is Invalid, a read error Unknown.
+    fn judge_issue<T>(
+        &mut self,
+        name: &str,
+        actor: &str,
+        id: &str,
+        got: Result<Option<T>, VerifyError>,
+        judge: impl FnOnce(&mut Self, T) -> bool,
+    ) -> bool {
+        match got {
+            Ok(Some(got)) => judge(self, got),
             Ok(None) => {
-                self.fail(&name, format!("issue {id} does not exist on {actor}"));
+                self.fail(name, format!("issue {id} does not exist on {actor}"));
                 false
             }
             Err(e) => {
-                self.unknown(&name, e.to_string());
+                self.unknown(name, e.to_string());
                 false
             }
         }
@@ -236,18 +227,19 @@ impl Ctx<'_> {
         column: &str,
         want: &Value,
     ) -> bool {
-        let mut ok = true;
-        for a in self.harness().actors() {
-            ok &= self.expect_field(what, &a, id, column, want);
-        }
-        ok
+        self.on_every_actor(|c, a| c.expect_field(what, a, id, column, want))
     }
 
     /// [`Ctx::expect_deleted`] on every actor.
     pub fn expect_deleted_everywhere(&mut self, what: &str, id: &str, want: bool) -> bool {
+        self.on_every_actor(|c, a| c.expect_deleted(what, a, id, want))
+    }
+
+    /// Runs `expect` for every actor (all of them, even after a failure); true when all pass.
+    fn on_every_actor(&mut self, mut expect: impl FnMut(&mut Self, &str) -> bool) -> bool {
         let mut ok = true;
         for a in self.harness().actors() {
-            ok &= self.expect_deleted(what, &a, id, want);
+            ok &= expect(self, &a);
         }
         ok
     }
