@@ -21,23 +21,7 @@ pub fn review_down(ctx: &Ctx, parent: &str) -> Result<usize> {
             d.implementer_session = ctx.me().into();
         }
         d.review_requested_by_session = ctx.me().into();
-        let id = d.id.clone();
-        issues::write_logged(
-            &ctx.conn,
-            ctx.me(),
-            d,
-            "review",
-            Guard::None,
-            Payload::Plain,
-        )?;
-        logs::add(
-            &ctx.conn,
-            ctx.me(),
-            &id,
-            &format!("Cascaded review from {parent}"),
-            "progress",
-            "",
-        )?;
+        write_cascaded(ctx, d, "review", &format!("Cascaded review from {parent}"))?;
         n += 1;
     }
     Ok(n)
@@ -57,14 +41,7 @@ pub fn handoff_down(ctx: &Ctx, parent: &str) -> Result<usize> {
             ..Default::default()
         };
         entities::add_handoff(&ctx.conn, ctx.me(), &d.id, &lists)?;
-        logs::add(
-            &ctx.conn,
-            ctx.me(),
-            &d.id,
-            &format!("Cascaded handoff from {parent}"),
-            "progress",
-            "",
-        )?;
+        progress(ctx, &d.id, &format!("Cascaded handoff from {parent}"))?;
         n += 1;
     }
     Ok(n)
@@ -98,22 +75,8 @@ pub fn up(ctx: &Ctx, child: &Issue, target: &str, out: &mut Vec<String>) -> Resu
             "review"
         };
         let pid = parent.id.clone();
-        let written = issues::write_logged(
-            &ctx.conn,
-            ctx.me(),
-            parent,
-            action,
-            Guard::None,
-            Payload::Plain,
-        )?;
-        logs::add(
-            &ctx.conn,
-            ctx.me(),
-            &pid,
-            &format!("Auto-cascaded to {target} (all children complete)"),
-            "progress",
-            "",
-        )?;
+        let msg = format!("Auto-cascaded to {target} (all children complete)");
+        let written = write_cascaded(ctx, parent, action, &msg)?;
         out.push(format!("  ↑ Parent {pid} auto-cascaded to {target}"));
         if target == "closed" {
             unblock_dependents(ctx, &pid, out)?;
@@ -142,24 +105,32 @@ pub fn unblock_dependents(ctx: &Ctx, closed_id: &str, out: &mut Vec<String>) -> 
             continue;
         }
         d.status = "open".into();
-        issues::write_logged(
-            &ctx.conn,
-            ctx.me(),
-            d,
-            "unblock",
-            Guard::None,
-            Payload::Plain,
-        )?;
-        logs::add(
-            &ctx.conn,
-            ctx.me(),
-            &dep_id,
-            &format!("Auto-unblocked (dependency {closed_id} closed)"),
-            "progress",
-            "",
-        )?;
+        let msg = format!("Auto-unblocked (dependency {closed_id} closed)");
+        write_cascaded(ctx, d, "unblock", &msg)?;
         out.push(format!("  ↓ Dependent {dep_id} auto-unblocked"));
     }
+    Ok(())
+}
+
+/// Writes one cascaded change and its progress log line. Unguarded: the cascade runs
+/// inside the triggering command's transaction, which already holds the write lock.
+fn write_cascaded(ctx: &Ctx, issue: Issue, action: &str, msg: &str) -> Result<Issue> {
+    let id = issue.id.clone();
+    let written = issues::write_logged(
+        &ctx.conn,
+        ctx.me(),
+        issue,
+        action,
+        Guard::None,
+        Payload::Plain,
+    )?;
+    progress(ctx, &id, msg)?;
+    Ok(written)
+}
+
+/// Logs a cascade's `progress` line on `id`.
+fn progress(ctx: &Ctx, id: &str, msg: &str) -> Result<()> {
+    logs::add(&ctx.conn, ctx.me(), id, msg, "progress", "")?;
     Ok(())
 }
 

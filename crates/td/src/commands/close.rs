@@ -3,7 +3,7 @@
 use anyhow::{bail, Result};
 use td_core::time;
 
-use super::{each_id, warn_failure, Global, Step};
+use super::{each_id, ids_or_focus, warn_failure, Global, Step};
 use crate::context::Ctx;
 use crate::output;
 use crate::store::issues::{self, Guard, Payload};
@@ -47,14 +47,7 @@ pub fn run_close(g: &Global, mut a: CloseArgs) -> Result<()> {
         a.reason = a.note.take();
     }
     let ctx = g.open(true)?;
-    let ids = if a.ids.is_empty() {
-        session_state::focused(&ctx)?.into_iter().collect()
-    } else {
-        a.ids.clone()
-    };
-    if ids.is_empty() {
-        bail!("no issue specified and no focused issue");
-    }
+    let ids = ids_or_focus(&ctx, &a.ids)?;
     let tally = each_id(&ids, |id| close_one(&ctx, id, &a), report_close_failure);
     if ids.len() > 1 {
         tally.print_skipped("Closed");

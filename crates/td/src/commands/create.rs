@@ -25,12 +25,8 @@ pub struct Args {
     pub labels: Vec<String>,
     #[arg(short = 'd', long, visible_aliases = ["desc", "body", "notes"], allow_hyphen_values = true)]
     pub description: Option<String>,
-    #[arg(long)]
-    pub description_file: Option<String>,
-    #[arg(long, allow_hyphen_values = true)]
-    pub acceptance: Option<String>,
-    #[arg(long)]
-    pub acceptance_file: Option<String>,
+    #[command(flatten)]
+    pub text: TextArgs,
     #[arg(long, visible_alias = "epic")]
     pub parent: Option<String>,
     #[arg(long = "depends-on", action = clap::ArgAction::Append)]
@@ -46,8 +42,29 @@ pub struct Args {
     pub due: Option<String>,
 }
 
+/// The long-text flags `create` and `update` share. `--description` itself stays with
+/// each verb because their aliases differ.
+#[derive(Debug, Default, clap::Args)]
+pub struct TextArgs {
+    #[arg(long)]
+    pub description_file: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub acceptance: Option<String>,
+    #[arg(long)]
+    pub acceptance_file: Option<String>,
+}
+
+impl TextArgs {
+    /// `(description, acceptance)`, each from its file when one is given.
+    pub fn read(self, description: Option<String>) -> Result<(String, String)> {
+        let description = text_or_file(description, self.description_file)?;
+        let acceptance = text_or_file(self.acceptance, self.acceptance_file)?;
+        Ok((description, acceptance))
+    }
+}
+
 /// Reads `--x` or `--x-file`; empty inline text counts as absent.
-pub fn text_or_file(inline: Option<String>, file: Option<String>) -> Result<String> {
+fn text_or_file(inline: Option<String>, file: Option<String>) -> Result<String> {
     if let Some(path) = file {
         return std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("read {path}: {e}"));
     }
@@ -125,8 +142,7 @@ pub fn run(g: &Global, mut a: Args) -> Result<()> {
     if !workflow::valid_points(points) {
         bail!("invalid points: {points} (must be Fibonacci: 1,2,3,5,8,13,21)");
     }
-    let description = text_or_file(a.description, a.description_file)?;
-    let acceptance = text_or_file(a.acceptance, a.acceptance_file)?;
+    let (description, acceptance) = a.text.read(a.description)?;
     let ctx = g.open(true)?;
     let now = time::db_now();
     let issue = Issue {

@@ -15,6 +15,17 @@ pub struct Args {
     /// `[id] [message]`
     #[arg(num_args = 0..)]
     pub words: Vec<String>,
+    #[command(flatten)]
+    pub lists: ListArgs,
+    #[arg(short = 'n', long, allow_hyphen_values = true)]
+    pub note: Option<String>,
+    #[arg(short = 'm', long, allow_hyphen_values = true)]
+    pub message: Option<String>,
+}
+
+/// The list flags `td handoff` and `td ws handoff` share.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
     #[arg(long, action = clap::ArgAction::Append, allow_hyphen_values = true)]
     pub done: Vec<String>,
     #[arg(long, action = clap::ArgAction::Append, allow_hyphen_values = true)]
@@ -23,14 +34,22 @@ pub struct Args {
     pub decision: Vec<String>,
     #[arg(long, action = clap::ArgAction::Append, allow_hyphen_values = true)]
     pub uncertain: Vec<String>,
-    #[arg(short = 'n', long, allow_hyphen_values = true)]
-    pub note: Option<String>,
-    #[arg(short = 'm', long, allow_hyphen_values = true)]
-    pub message: Option<String>,
+}
+
+impl ListArgs {
+    /// Each flag's values expanded (see [`expand_items`]) into a handoff's lists.
+    pub fn expand(&self) -> Result<HandoffLists> {
+        Ok(HandoffLists {
+            done: expand_items(&self.done)?,
+            remaining: expand_items(&self.remaining)?,
+            decisions: expand_items(&self.decision)?,
+            uncertain: expand_items(&self.uncertain)?,
+        })
+    }
 }
 
 /// Expands one flag's values: each value is ONE item; `-` = stdin lines, `@path` = file lines.
-pub fn expand_items(values: &[String]) -> Result<Option<Vec<String>>> {
+fn expand_items(values: &[String]) -> Result<Option<Vec<String>>> {
     if values.is_empty() {
         return Ok(None);
     }
@@ -62,12 +81,7 @@ pub fn run(g: &Global, a: Args) -> Result<()> {
             extra.push(w.clone());
         }
     }
-    let mut lists = HandoffLists {
-        done: expand_items(&a.done)?,
-        remaining: expand_items(&a.remaining)?,
-        decisions: expand_items(&a.decision)?,
-        uncertain: expand_items(&a.uncertain)?,
-    };
+    let mut lists = a.lists.expand()?;
     extra.extend(a.message.clone());
     extra.extend(a.note.clone());
     if !extra.is_empty() {

@@ -27,6 +27,7 @@ use rusqlite::Transaction;
 use crate::cli::{Cli, Command};
 use crate::context::Ctx;
 use crate::output;
+use crate::store::session_state;
 
 /// Global flags every command may need.
 pub struct Global {
@@ -157,6 +158,19 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Auth(a) => auth::run(&g, a),
         Command::Noop => g.open(false).map(|_| ()),
     }
+}
+
+/// The given ids, or else the focused issue; neither is an error.
+pub fn ids_or_focus(ctx: &Ctx, ids: &[String]) -> Result<Vec<String>> {
+    let ids: Vec<String> = if ids.is_empty() {
+        session_state::focused(ctx)?.into_iter().collect()
+    } else {
+        ids.to_vec()
+    };
+    if ids.is_empty() {
+        anyhow::bail!("no issue specified and no focused issue");
+    }
+    Ok(ids)
 }
 
 /// Splits comma lists from repeated flags, trimmed, empty parts and duplicates dropped.

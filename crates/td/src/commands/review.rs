@@ -320,21 +320,7 @@ fn approve_direct(
         );
     }
     let t = ctx.begin()?;
-    let prior = reviews::supersede_active(&ctx.conn, ctx.me(), &id)?;
-    let review = reviews::insert(
-        &ctx.conn,
-        ctx.me(),
-        Review {
-            issue_id: id.clone(),
-            reviewer_session: ctx.me().into(),
-            decision: "approved".into(),
-            summary: a.reason.clone().unwrap_or_default(),
-            requested_by_session: issue.review_requested_by_session.clone(),
-            self_review: attributed || a.self_review,
-            reviewed_by: a.reviewed_by.clone().unwrap_or_default(),
-            ..Review::default()
-        },
-    )?;
+    let (_, payload) = insert_review(ctx, &issue, a, "approved", attributed || a.self_review)?;
     let now = time::db_now();
     let mut new = issue;
     new.status = "closed".into();
@@ -342,10 +328,6 @@ fn approve_direct(
     new.closed_by_session = ctx.me().into();
     new.reviewed_at = Some(now.clone());
     new.closed_at = Some(now);
-    let payload = Payload::Wrapped {
-        created_review_id: review.id.clone(),
-        prior_active_review_id: prior.last().cloned().unwrap_or_default(),
-    };
     let written = issues::write_logged(
         &ctx.conn,
         ctx.me(),
@@ -378,6 +360,37 @@ fn approve_direct(
     println!("APPROVED {id} (reviewer: {})", ctx.me());
     lines.iter().for_each(|l| println!("{l}"));
     Ok(Some(true))
+}
+
+/// Supersedes `issue`'s active reviews and records this session's `decision`; returns
+/// the new review and the payload tying the issue's write to both.
+fn insert_review(
+    ctx: &Ctx,
+    issue: &Issue,
+    a: &ApproveArgs,
+    decision: &str,
+    self_review: bool,
+) -> Result<(Review, Payload)> {
+    let prior = reviews::supersede_active(&ctx.conn, ctx.me(), &issue.id)?;
+    let review = reviews::insert(
+        &ctx.conn,
+        ctx.me(),
+        Review {
+            issue_id: issue.id.clone(),
+            reviewer_session: ctx.me().into(),
+            decision: decision.into(),
+            summary: a.reason.clone().unwrap_or_default(),
+            requested_by_session: issue.review_requested_by_session.clone(),
+            self_review,
+            reviewed_by: a.reviewed_by.clone().unwrap_or_default(),
+            ..Review::default()
+        },
+    )?;
+    let payload = Payload::Wrapped {
+        created_review_id: review.id.clone(),
+        prior_active_review_id: prior.last().cloned().unwrap_or_default(),
+    };
+    Ok((review, payload))
 }
 
 fn close_after_review(
@@ -462,21 +475,7 @@ fn record_only(ctx: &Ctx, issue: Issue, a: &ApproveArgs) -> Result<Option<bool>>
         return Ok(None);
     }
     let t = ctx.begin()?;
-    let prior = reviews::supersede_active(&ctx.conn, ctx.me(), &id)?;
-    let review = reviews::insert(
-        &ctx.conn,
-        ctx.me(),
-        Review {
-            issue_id: id.clone(),
-            reviewer_session: ctx.me().into(),
-            decision: decision.clone(),
-            summary: a.reason.clone().unwrap_or_default(),
-            requested_by_session: issue.review_requested_by_session.clone(),
-            self_review: a.self_review,
-            reviewed_by: a.reviewed_by.clone().unwrap_or_default(),
-            ..Review::default()
-        },
-    )?;
+    let (review, payload) = insert_review(ctx, &issue, a, &decision, a.self_review)?;
     let mut new = issue;
     new.reviewer_session = ctx.me().into();
     new.reviewed_at = Some(time::db_now());
@@ -484,10 +483,6 @@ fn record_only(ctx: &Ctx, issue: Issue, a: &ApproveArgs) -> Result<Option<bool>>
         "review_approve"
     } else {
         "review_changes_requested"
-    };
-    let payload = Payload::Wrapped {
-        created_review_id: review.id.clone(),
-        prior_active_review_id: prior.last().cloned().unwrap_or_default(),
     };
     issues::write_logged(
         &ctx.conn,

@@ -2,7 +2,9 @@
 
 use anyhow::{bail, Result};
 
-use super::{each_id, warn_failure, Global, Step};
+use super::{each_id, ids_or_focus, warn_failure, Global, Step};
+use td_core::model::Issue;
+
 use crate::context::Ctx;
 use crate::output;
 use crate::store::issues::{self, Guard, Payload};
@@ -49,7 +51,7 @@ pub fn run_start(g: &Global, a: StartArgs) -> Result<()> {
 
 fn start_one(ctx: &Ctx, id: &str, a: &StartArgs) -> Result<Step> {
     let t = ctx.begin()?;
-    let Some(mut issue) = issues::get(&ctx.conn, id)? else {
+    let Some(issue) = issues::get(&ctx.conn, id)? else {
         bail!("issue not found: {id}");
     };
     let id = issue.id.clone();
@@ -75,18 +77,7 @@ fn start_one(ctx: &Ctx, id: &str, a: &StartArgs) -> Result<Step> {
     if issue.status == "blocked" && !a.force {
         bail!("cannot start blocked issue: {id} (use --force to override)");
     }
-    let loaded_at = issue.updated_at.clone();
-    issue.status = "in_progress".into();
-    issue.implementer_session = ctx.me().into();
-    issues::write_logged(
-        &ctx.conn,
-        ctx.me(),
-        issue,
-        "start",
-        Guard::UpdatedAt(loaded_at),
-        Payload::Plain,
-    )?;
-    history::add(&ctx.conn, &id, ctx.me(), "started")?;
+    claim(ctx, issue)?;
     let msg = a
         .reason
         .clone()
@@ -99,16 +90,27 @@ fn start_one(ctx: &Ctx, id: &str, a: &StartArgs) -> Result<Step> {
     Ok(Step::Done)
 }
 
+/// Moves `issue` to in_progress under this session (guarded by its `updated_at`) and
+/// records the start in the session history; `td start` and `td ws tag` share it.
+pub fn claim(ctx: &Ctx, mut issue: Issue) -> Result<()> {
+    let id = issue.id.clone();
+    let loaded_at = issue.updated_at.clone();
+    issue.status = "in_progress".into();
+    issue.implementer_session = ctx.me().into();
+    issues::write_logged(
+        &ctx.conn,
+        ctx.me(),
+        issue,
+        "start",
+        Guard::UpdatedAt(loaded_at),
+        Payload::Plain,
+    )?;
+    history::add(&ctx.conn, &id, ctx.me(), "started")
+}
+
 pub fn run_unstart(g: &Global, a: UnstartArgs) -> Result<()> {
     let ctx = g.open(true)?;
-    let ids = if a.ids.is_empty() {
-        session_state::focused(&ctx)?.into_iter().collect()
-    } else {
-        a.ids.clone()
-    };
-    if ids.is_empty() {
-        bail!("no issue specified and no focused issue");
-    }
+    let ids = ids_or_focus(&ctx, &a.ids)?;
     let reason = a.reason.as_deref();
     let tally = each_id(&ids, |id| unstart_one(&ctx, id, reason), warn_failure);
     if ids.len() > 1 {

@@ -3,7 +3,7 @@
 use anyhow::{bail, Result};
 use td_core::model::Issue;
 
-use super::create::{parse_priority, parse_type, text_or_file};
+use super::create::{parse_priority, parse_type, TextArgs};
 use super::{split_list, Global};
 use crate::context::Ctx;
 use crate::store::issues::{self, Guard, Payload};
@@ -19,12 +19,8 @@ pub struct Args {
     pub title: Option<String>,
     #[arg(short = 'd', long, visible_aliases = ["desc", "body"], allow_hyphen_values = true)]
     pub description: Option<String>,
-    #[arg(long)]
-    pub description_file: Option<String>,
-    #[arg(long, allow_hyphen_values = true)]
-    pub acceptance: Option<String>,
-    #[arg(long)]
-    pub acceptance_file: Option<String>,
+    #[command(flatten)]
+    pub text: TextArgs,
     #[arg(long = "type")]
     pub issue_type: Option<String>,
     #[arg(long)]
@@ -61,9 +57,10 @@ struct Fields {
 }
 
 pub fn run(g: &Global, mut a: Args) -> Result<()> {
+    let (description, acceptance) = std::mem::take(&mut a.text).read(a.description.take())?;
     let fields = Fields {
-        description: text_or_file(a.description.take(), a.description_file.take())?,
-        acceptance: text_or_file(a.acceptance.take(), a.acceptance_file.take())?,
+        description,
+        acceptance,
     };
     let ctx = g.open(true)?;
     for id in a.ids.clone() {

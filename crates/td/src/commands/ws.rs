@@ -5,14 +5,14 @@ use std::path::Path;
 
 use anyhow::{anyhow, bail, Result};
 
-use super::handoff::expand_items;
+use super::handoff::ListArgs;
 use super::review::{self, ReviewArgs};
-use super::{each_id, error_failure, tx, Global, Step};
+use super::{each_id, error_failure, start, tx, Global, Step};
 use crate::context::Ctx;
 use crate::store::entities::{self, HandoffLists};
-use crate::store::issues::{self, Guard, Payload};
+use crate::store::issues;
 use crate::store::work_sessions::{self, Place, WorkSession};
-use crate::store::{self, history, logs, session_state};
+use crate::store::{self, logs, session_state};
 use crate::{git, output};
 
 #[derive(Debug, clap::Args)]
@@ -64,14 +64,8 @@ pub struct IdsArgs {
 #[derive(Debug, clap::Args)]
 #[command(args_override_self = true)]
 pub struct HandoffArgs {
-    #[arg(long, action = clap::ArgAction::Append, allow_hyphen_values = true)]
-    pub done: Vec<String>,
-    #[arg(long, action = clap::ArgAction::Append, allow_hyphen_values = true)]
-    pub remaining: Vec<String>,
-    #[arg(long, action = clap::ArgAction::Append, allow_hyphen_values = true)]
-    pub decision: Vec<String>,
-    #[arg(long, action = clap::ArgAction::Append, allow_hyphen_values = true)]
-    pub uncertain: Vec<String>,
+    #[command(flatten)]
+    pub lists: ListArgs,
     /// Keep the work session open.
     #[arg(long = "continue")]
     pub keep_going: bool,
@@ -164,21 +158,10 @@ fn tag_one(ctx: &Ctx, ws: &WorkSession, id: &str, auto_start: bool) -> Result<St
     let id = issues::must_get(&ctx.conn, id)?.id;
     work_sessions::tag(&ctx.conn, ctx.me(), &ws.id, &id)?;
     store::invalidate_approval(&ctx.conn, ctx.me(), &id)?;
-    let mut issue = issues::must_get(&ctx.conn, &id)?;
+    let issue = issues::must_get(&ctx.conn, &id)?;
     let started = auto_start && issue.status == "open";
     if started {
-        let loaded_at = issue.updated_at.clone();
-        issue.status = "in_progress".into();
-        issue.implementer_session = ctx.me().into();
-        issues::write_logged(
-            &ctx.conn,
-            ctx.me(),
-            issue,
-            "start",
-            Guard::UpdatedAt(loaded_at),
-            Payload::Plain,
-        )?;
-        history::add(&ctx.conn, &id, ctx.me(), "started")?;
+        start::claim(ctx, issue)?;
         let msg = "Started (via work session)";
         logs::add(&ctx.conn, ctx.me(), &id, msg, "progress", &ws.id)?;
     }
@@ -235,12 +218,7 @@ fn handoff(g: &Global, a: &HandoffArgs) -> Result<()> {
     let to_review = {
         let ctx = g.open(true)?;
         let ws = must_active(&ctx, false)?;
-        let mut lists = HandoffLists {
-            done: expand_items(&a.done)?,
-            remaining: expand_items(&a.remaining)?,
-            decisions: expand_items(&a.decision)?,
-            uncertain: expand_items(&a.uncertain)?,
-        };
+        let mut lists = a.lists.expand()?;
         if [
             &lists.done,
             &lists.remaining,
