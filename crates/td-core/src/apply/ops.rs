@@ -91,18 +91,13 @@ pub(crate) fn soft_delete(
     target: &Target<'_>,
     client_timestamp: &str,
 ) -> Result<(), ApplyError> {
-    let at = event_time_text(client_timestamp)
-        .ok_or_else(|| ApplyError::BadTimestamp(client_timestamp.to_string()))?;
-    let sql = format!(
-        "UPDATE {} SET deleted_at = ?1 WHERE id = ?2",
-        quote_ident(target.table)
-    );
-    conn.execute(&sql, [at.as_str(), target.id])
-        .map_err(ApplyError::sql(format!(
-            "soft delete {}/{}",
-            target.table, target.id
-        )))?;
-    Ok(())
+    set_at_event_time(
+        conn,
+        target,
+        client_timestamp,
+        "deleted_at = ?1",
+        "soft delete",
+    )
 }
 
 /// Restore: clears `deleted_at`, `updated_at` = the event time.
@@ -111,15 +106,28 @@ pub(crate) fn restore(
     target: &Target<'_>,
     client_timestamp: &str,
 ) -> Result<(), ApplyError> {
+    let set = "deleted_at = NULL, updated_at = ?1";
+    set_at_event_time(conn, target, client_timestamp, set, "restore")
+}
+
+/// `UPDATE <table> SET <set> WHERE id = ?2` with `?1` = the event time as stored text; a
+/// timestamp that does not parse is refused before anything is written.
+fn set_at_event_time(
+    conn: &Connection,
+    target: &Target<'_>,
+    client_timestamp: &str,
+    set: &str,
+    what: &str,
+) -> Result<(), ApplyError> {
     let at = event_time_text(client_timestamp)
         .ok_or_else(|| ApplyError::BadTimestamp(client_timestamp.to_string()))?;
     let sql = format!(
-        "UPDATE {} SET deleted_at = NULL, updated_at = ?1 WHERE id = ?2",
+        "UPDATE {} SET {set} WHERE id = ?2",
         quote_ident(target.table)
     );
     conn.execute(&sql, [at.as_str(), target.id])
         .map_err(ApplyError::sql(format!(
-            "restore {}/{}",
+            "{what} {}/{}",
             target.table, target.id
         )))?;
     Ok(())
