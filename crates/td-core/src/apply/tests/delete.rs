@@ -30,18 +30,7 @@ fn family(conn: &Connection) {
 fn hard_delete_of_an_issue_clears_children_parent_id_and_cascades() {
     let conn = db();
     family(&conn);
-    let out = apply(
-        &conn,
-        &[ev(
-            4,
-            BOB,
-            "delete",
-            "issues",
-            "td-parent",
-            json!({}),
-            json!({}),
-        )],
-    );
+    let out = apply(&conn, &[bare(4, BOB, "delete", "issues", "td-parent")]);
     assert_eq!(out.applied, 1);
     assert_eq!(col(&conn, "issues", "parent_id", "td-child1"), "text:");
     assert_eq!(count(&conn, "issues"), 1);
@@ -58,18 +47,7 @@ fn failed_delete_leaves_no_partial_write() {
         [],
     )
     .unwrap();
-    let out = apply(
-        &conn,
-        &[ev(
-            4,
-            BOB,
-            "delete",
-            "issues",
-            "td-parent",
-            json!({}),
-            json!({}),
-        )],
-    );
+    let out = apply(&conn, &[bare(4, BOB, "delete", "issues", "td-parent")]);
     assert_eq!(out.skipped[0].reason, SkipReason::Quarantined);
     assert_eq!(
         col(&conn, "issues", "parent_id", "td-child1"),
@@ -82,15 +60,7 @@ fn delete_of_a_missing_row_is_a_no_op() {
     let conn = db();
     let out = apply(
         &conn,
-        &[ev(
-            1,
-            BOB,
-            "delete",
-            "issue_dependencies",
-            "dep_x",
-            json!({}),
-            json!({}),
-        )],
+        &[bare(1, BOB, "delete", "issue_dependencies", "dep_x")],
     );
     assert_eq!((out.applied, out.skipped.len()), (1, 0));
 }
@@ -100,17 +70,8 @@ fn soft_delete_stamps_the_event_time_in_utc_whole_seconds() {
     let conn = db();
     family(&conn);
     let before = col(&conn, "issues", "updated_at", "td-parent");
-    let mut e = ev(
-        4,
-        BOB,
-        "soft_delete",
-        "issues",
-        "td-parent",
-        json!({}),
-        json!({}),
-    );
-    e.client_timestamp = "2026-01-02T05:04:05.789+02:00".into();
-    apply(&conn, &[e]);
+    let e = bare(4, BOB, "soft_delete", "issues", "td-parent");
+    apply(&conn, &[at(e, "2026-01-02T05:04:05.789+02:00")]);
     assert_eq!(
         col(&conn, "issues", "deleted_at", "td-parent"),
         "text:2026-01-02 03:04:05+00:00"
@@ -126,27 +87,15 @@ fn soft_delete_stamps_the_event_time_in_utc_whole_seconds() {
 fn restore_clears_deleted_at_and_stamps_updated_at() {
     let conn = db();
     family(&conn);
-    let mut del = ev(
-        4,
-        BOB,
-        "soft_delete",
-        "issues",
-        "td-parent",
-        json!({}),
-        json!({}),
+    let del = bare(4, BOB, "soft_delete", "issues", "td-parent");
+    let res = bare(5, BOB, "restore", "issues", "td-parent");
+    apply(
+        &conn,
+        &[
+            at(del, "2026-01-03T00:00:00Z"),
+            at(res, "2026-01-04T00:00:00Z"),
+        ],
     );
-    del.client_timestamp = "2026-01-03T00:00:00Z".into();
-    let mut res = ev(
-        5,
-        BOB,
-        "restore",
-        "issues",
-        "td-parent",
-        json!({}),
-        json!({}),
-    );
-    res.client_timestamp = "2026-01-04T00:00:00Z".into();
-    apply(&conn, &[del, res]);
     assert_eq!(col(&conn, "issues", "deleted_at", "td-parent"), "null:NULL");
     assert_eq!(
         col(&conn, "issues", "updated_at", "td-parent"),
@@ -158,42 +107,16 @@ fn restore_clears_deleted_at_and_stamps_updated_at() {
 fn soft_delete_of_a_table_without_deleted_at_is_quarantined() {
     let conn = db();
     family(&conn);
-    let out = apply(
-        &conn,
-        &[ev(
-            4,
-            BOB,
-            "soft_delete",
-            "comments",
-            "cm-1",
-            json!({}),
-            json!({}),
-        )],
-    );
-    assert_eq!(out.skipped.len(), 1);
-    assert_eq!(out.skipped[0].reason, SkipReason::Quarantined);
-    assert!(
-        out.skipped[0].error.contains("no such column"),
-        "{}",
-        out.skipped[0].error
-    );
+    let out = apply(&conn, &[bare(4, BOB, "soft_delete", "comments", "cm-1")]);
+    assert_quarantined(&out, "no such column");
 }
 
 #[test]
 fn unparseable_event_time_is_quarantined() {
     let conn = db();
     family(&conn);
-    let mut e = ev(
-        4,
-        BOB,
-        "soft_delete",
-        "issues",
-        "td-parent",
-        json!({}),
-        json!({}),
-    );
-    e.client_timestamp = "yesterday".into();
-    let out = apply(&conn, &[e]);
+    let e = bare(4, BOB, "soft_delete", "issues", "td-parent");
+    let out = apply(&conn, &[at(e, "yesterday")]);
     assert_eq!(out.skipped[0].reason, SkipReason::Quarantined);
     assert_eq!(col(&conn, "issues", "deleted_at", "td-parent"), "null:NULL");
 }

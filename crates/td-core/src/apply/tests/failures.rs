@@ -117,46 +117,21 @@ fn failure(code: i32) -> rusqlite::Error {
 
 #[test]
 fn classification_is_by_error_kind_not_text() {
-    assert_eq!(
-        sqlite_kind(&failure(ffi::SQLITE_BUSY)),
-        FailureKind::Transient
-    );
-    assert_eq!(
-        sqlite_kind(&failure(ffi::SQLITE_LOCKED)),
-        FailureKind::Transient
-    );
-    assert_eq!(
-        sqlite_kind(&failure(ffi::SQLITE_IOERR_WRITE)),
-        FailureKind::Transient
-    );
-    assert_eq!(
-        sqlite_kind(&failure(ffi::SQLITE_FULL)),
-        FailureKind::Transient
-    );
-    assert_eq!(
-        sqlite_kind(&failure(ffi::SQLITE_CANTOPEN)),
-        FailureKind::Transient
-    );
-    assert_eq!(
-        sqlite_kind(&failure(ffi::SQLITE_INTERRUPT)),
-        FailureKind::Transient
-    );
-    assert_eq!(
-        sqlite_kind(&failure(ffi::SQLITE_CONSTRAINT_UNIQUE)),
-        FailureKind::Permanent
-    );
-    assert_eq!(
-        sqlite_kind(&failure(ffi::SQLITE_CONSTRAINT_NOTNULL)),
-        FailureKind::Permanent
-    );
-    assert_eq!(
-        sqlite_kind(&failure(ffi::SQLITE_MISMATCH)),
-        FailureKind::Permanent
-    );
-    assert_eq!(
-        sqlite_kind(&failure(ffi::SQLITE_ERROR)),
-        FailureKind::Permanent
-    );
+    let cases = [
+        (ffi::SQLITE_BUSY, FailureKind::Transient),
+        (ffi::SQLITE_LOCKED, FailureKind::Transient),
+        (ffi::SQLITE_IOERR_WRITE, FailureKind::Transient),
+        (ffi::SQLITE_FULL, FailureKind::Transient),
+        (ffi::SQLITE_CANTOPEN, FailureKind::Transient),
+        (ffi::SQLITE_INTERRUPT, FailureKind::Transient),
+        (ffi::SQLITE_CONSTRAINT_UNIQUE, FailureKind::Permanent),
+        (ffi::SQLITE_CONSTRAINT_NOTNULL, FailureKind::Permanent),
+        (ffi::SQLITE_MISMATCH, FailureKind::Permanent),
+        (ffi::SQLITE_ERROR, FailureKind::Permanent),
+    ];
+    for (code, want) in cases {
+        assert_eq!(sqlite_kind(&failure(code)), want, "sqlite code {code}");
+    }
     // Unrecognised kinds are transient, whatever their text says.
     let misleading = rusqlite::Error::SqliteFailure(
         ffi::Error::new(ffi::SQLITE_PROTOCOL),

@@ -11,7 +11,7 @@ mod update;
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
-use super::{apply_page, PageOutcome};
+use super::{apply_page, PageOutcome, SkipReason, SkippedEvent};
 use crate::schema;
 use crate::wire::PullEvent;
 
@@ -50,6 +50,17 @@ pub(super) fn ev(
     }
 }
 
+/// An event with empty new_data and previous_data (delete, soft_delete, restore).
+pub(super) fn bare(seq: i64, device: &str, action: &str, entity: &str, id: &str) -> PullEvent {
+    ev(seq, device, action, entity, id, json!({}), json!({}))
+}
+
+/// Returns `e` with its client timestamp set to `ts`.
+pub(super) fn at(mut e: PullEvent, ts: &str) -> PullEvent {
+    e.client_timestamp = ts.into();
+    e
+}
+
 /// `create` of a full-row snapshot.
 pub(super) fn create(seq: i64, entity: &str, id: &str, new_data: Value) -> PullEvent {
     ev(seq, ALICE, "create", entity, id, new_data, json!({}))
@@ -74,6 +85,15 @@ pub(super) fn apply(conn: &Connection, events: &[PullEvent]) -> PageOutcome {
     let out = apply_page(conn, events, ALICE, None);
     assert_eq!(out.transient, None, "unexpected transient failure");
     out
+}
+
+/// Asserts exactly one event was skipped, quarantined, with `needle` in its error.
+pub(super) fn assert_quarantined<'a>(out: &'a PageOutcome, needle: &str) -> &'a SkippedEvent {
+    assert_eq!(out.skipped.len(), 1);
+    let s = &out.skipped[0];
+    assert_eq!(s.reason, SkipReason::Quarantined);
+    assert!(s.error.contains(needle), "{}", s.error);
+    s
 }
 
 /// One value as text (`NULL` for null), with its SQLite type: `text:abc`, `integer:1`.

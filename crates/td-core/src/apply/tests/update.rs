@@ -3,7 +3,6 @@
 use serde_json::json;
 
 use super::*;
-use crate::apply::SkipReason;
 
 const ID: &str = "td-000001";
 
@@ -191,11 +190,7 @@ fn failing_partial_update_falls_back_to_replace() {
 #[test]
 fn update_with_no_data_at_all_is_quarantined() {
     let conn = db();
-    let out = apply(
-        &conn,
-        &[ev(1, BOB, "update", "issues", ID, json!({}), json!({}))],
-    );
-    assert_eq!(out.skipped.len(), 1);
-    assert_eq!(out.skipped[0].reason, SkipReason::Quarantined);
-    assert_eq!(out.skipped[0].error, "payload has no fields");
+    let out = apply(&conn, &[bare(1, BOB, "update", "issues", ID)]);
+    let s = assert_quarantined(&out, "payload has no fields");
+    assert_eq!(s.error, "payload has no fields");
 }
