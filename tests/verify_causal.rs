@@ -10,8 +10,16 @@ use verify_support::{
     IN_REVIEW, OPEN,
 };
 
+/// The merged-log result of a two-actor world.
+const MERGED: &str = "causal ordering [alice, bob]";
+
 fn causal(w: &verify_support::World) -> Vec<CheckResult> {
     Verifier::new().causal(&w.dbs).to_vec()
+}
+
+/// Asserts the merged-log result is Invalid with every needle in its details.
+fn assert_merged_invalid(results: &[CheckResult], needles: &[&str]) {
+    assert_invalid(result(results, MERGED), needles);
 }
 
 #[test]
@@ -20,11 +28,7 @@ fn the_clean_world_is_causal() {
     assert_all_valid(&results);
     assert_eq!(
         results.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
-        vec![
-            "causal ordering [alice]",
-            "causal ordering [bob]",
-            "causal ordering [alice, bob]"
-        ]
+        vec!["causal ordering [alice]", "causal ordering [bob]", MERGED]
     );
 }
 
@@ -39,7 +43,7 @@ fn a_review_acked_before_its_start_fails_locally_and_in_the_merged_log() {
     let results = causal(&w);
     assert_eq!(
         failing_names(&results),
-        vec!["causal ordering [alice]", "causal ordering [alice, bob]"]
+        vec!["causal ordering [alice]", MERGED]
     );
     assert_invalid(
         result(&results, "causal ordering [alice]"),
@@ -48,8 +52,8 @@ fn a_review_acked_before_its_start_fails_locally_and_in_the_merged_log() {
             r#"{actor: "alice", rowid: 3, server_seq: 3, action_type: "review""#,
         ],
     );
-    assert_invalid(
-        result(&results, "causal ordering [alice, bob]"),
+    assert_merged_invalid(
+        &results,
         &[
             r#"action_type: "review", entity_type: "issue", entity_id: "td-aaa111"} found issues/td-aaa111 "in_progress" but no earlier event set that status (no start precedes it)"#,
         ],
@@ -80,18 +84,13 @@ fn another_actors_update_before_the_create_fails_only_across_databases() {
     );
     w.log(
         "bob",
-        ev("update", "issue", "td-aaa111", 1)
-            .prev(OPEN)
-            .new_data(OPEN),
+        ev("update", "issue", "td-aaa111", 1).moves(OPEN, OPEN),
     );
     let results = causal(&w);
     // Each actor's own log is in order; only the merged log shows the update first.
-    assert_eq!(
-        failing_names(&results),
-        vec!["causal ordering [alice, bob]"]
-    );
-    assert_invalid(
-        result(&results, "causal ordering [alice, bob]"),
+    assert_eq!(failing_names(&results), vec![MERGED]);
+    assert_merged_invalid(
+        &results,
         &[
             r#"{actor: "bob", rowid: 1, server_seq: 1, action_type: "update", entity_type: "issue", entity_id: "td-aaa111"} precedes the first create of issues/td-aaa111: {actor: "alice", rowid: 1, server_seq: 2, action_type: "create""#,
         ],
@@ -101,21 +100,17 @@ fn another_actors_update_before_the_create_fails_only_across_databases() {
 #[test]
 fn an_event_on_an_entity_nobody_created_fails() {
     let w = synced_world();
-    w.log(
+    w.log_all(
         "bob",
-        ev("link_file", "issue_files", "ifl_x", 7).new_data("{}"),
-    );
-    w.log(
-        "bob",
-        ev("board_unposition", "board_issue_positions", "bip_never", 8),
+        [
+            ev("link_file", "issue_files", "ifl_x", 7).new_data("{}"),
+            ev("board_unposition", "board_issue_positions", "bip_never", 8),
+        ],
     );
     let results = causal(&w);
-    assert_eq!(
-        failing_names(&results),
-        vec!["causal ordering [alice, bob]"]
-    );
-    assert_invalid(
-        result(&results, "causal ordering [alice, bob]"),
+    assert_eq!(failing_names(&results), vec![MERGED]);
+    assert_merged_invalid(
+        &results,
         &[
             "1 violation(s)",
             r#"entity_id: "bip_never"} is about board_issue_positions/bip_never but no actor's log has a synced create of it"#,
@@ -145,13 +140,12 @@ fn a_deterministic_id_created_by_both_actors_orders_by_the_first_create() {
         "alice",
         ev("board_set_position", "board_issue_positions", "bip_1", 7),
     );
-    w.log(
+    w.log_all(
         "bob",
-        ev("board_set_position", "board_issue_positions", "bip_1", 8),
-    );
-    w.log(
-        "bob",
-        ev("board_unposition", "board_issue_positions", "bip_1", 9),
+        [
+            ev("board_set_position", "board_issue_positions", "bip_1", 8),
+            ev("board_unposition", "board_issue_positions", "bip_1", 9),
+        ],
     );
     assert_all_valid(&causal(&w));
     // The unposition moved before both creates is caught.
@@ -161,8 +155,8 @@ fn a_deterministic_id_created_by_both_actors_orders_by_the_first_create() {
                    UPDATE action_log SET server_seq = 9 WHERE action_type = 'delete'",
     );
     let results = causal(&w);
-    assert_invalid(
-        result(&results, "causal ordering [alice, bob]"),
+    assert_merged_invalid(
+        &results,
         &[
             r#"action_type: "board_unposition", entity_type: "board_issue_positions", entity_id: "bip_1"} precedes the first create of board_issue_positions/bip_1"#,
         ],
@@ -175,9 +169,7 @@ fn a_review_straight_from_open_needs_no_start() {
     // open → in_review is a legal td transition (client spec §7.1), e.g. a cascaded review.
     w.log(
         "bob",
-        ev("review", "issue", "td-bbb222", 7)
-            .prev(OPEN)
-            .new_data(IN_REVIEW),
+        ev("review", "issue", "td-bbb222", 7).moves(OPEN, IN_REVIEW),
     );
     assert_all_valid(&causal(&w));
 }
@@ -187,20 +179,16 @@ fn a_review_by_another_actor_after_a_start_passes_and_without_one_fails() {
     let w = synced_world();
     w.log(
         "bob",
-        ev("start", "issue", "td-bbb222", 7)
-            .prev(OPEN)
-            .new_data(IN_PROGRESS),
+        ev("start", "issue", "td-bbb222", 7).moves(OPEN, IN_PROGRESS),
     );
     w.log(
         "alice",
-        ev("review", "issue", "td-bbb222", 8)
-            .prev(IN_PROGRESS)
-            .new_data(IN_REVIEW),
+        ev("review", "issue", "td-bbb222", 8).moves(IN_PROGRESS, IN_REVIEW),
     );
     assert_all_valid(&causal(&w));
     w.exec("bob", "DELETE FROM action_log WHERE action_type = 'start'");
-    assert_invalid(
-        result(&causal(&w), "causal ordering [alice, bob]"),
+    assert_merged_invalid(
+        &causal(&w),
         &[
             r#"found issues/td-bbb222 "in_progress" but no earlier event set that status (no start precedes it)"#,
         ],
@@ -212,32 +200,21 @@ fn an_issue_update_without_a_readable_previous_status_fails() {
     let w = synced_world();
     w.log(
         "bob",
-        ev("update", "issue", "td-aaa111", 7)
-            .prev("not json")
-            .new_data(IN_REVIEW),
+        ev("update", "issue", "td-aaa111", 7).moves("not json", IN_REVIEW),
     );
-    assert_invalid(
-        result(&causal(&w), "causal ordering [alice, bob]"),
-        &["has no status in its previous_data"],
-    );
+    assert_merged_invalid(&causal(&w), &["has no status in its previous_data"]);
 }
 
 #[test]
 fn wrapped_snapshots_are_read() {
     let w = synced_world();
-    w.log(
+    let approved = r#"{"issue":{"id":"td-aaa111","status":"closed"},"created_review_id":"rv-1"}"#;
+    w.log_all(
         "bob",
-        ev("approve", "issue", "td-aaa111", 7)
-            .prev(IN_REVIEW)
-            .new_data(
-                r#"{"issue":{"id":"td-aaa111","status":"closed"},"created_review_id":"rv-1"}"#,
-            ),
-    );
-    w.log(
-        "bob",
-        ev("reopen", "issue", "td-aaa111", 8)
-            .prev(r#"{"status":"closed"}"#)
-            .new_data(OPEN),
+        [
+            ev("approve", "issue", "td-aaa111", 7).moves(IN_REVIEW, approved),
+            ev("reopen", "issue", "td-aaa111", 8).moves(r#"{"status":"closed"}"#, OPEN),
+        ],
     );
     assert_all_valid(&causal(&w));
 }

@@ -75,6 +75,13 @@ impl World {
         )
         .unwrap();
     }
+
+    /// Appends `events` to `actor` in order, as [`World::log`] does.
+    pub fn log_all(&self, actor: &str, events: impl IntoIterator<Item = Ev>) {
+        for ev in events {
+            self.log(actor, ev);
+        }
+    }
 }
 
 /// One action_log row to write.
@@ -106,6 +113,10 @@ impl Ev {
     pub fn new_data(mut self, n: &'static str) -> Ev {
         self.new = n;
         self
+    }
+    /// A status change: previous_data `from`, new_data `to`.
+    pub fn moves(self, from: &'static str, to: &'static str) -> Ev {
+        self.prev(from).new_data(to)
     }
     pub fn unsynced(mut self) -> Ev {
         self.seq = None;
@@ -169,28 +180,22 @@ pub fn synced_world() -> World {
          INSERT INTO comments (id, issue_id, session_id, text) VALUES ('cm-1', 'td-aaa111', 'ses_b', 'hi');
          INSERT INTO sync_state (project_id, last_pushed_action_id, last_pulled_server_seq) VALUES ('p_test', 3, 6);",
     );
-    w.log(
+    w.log_all(
         "alice",
-        ev("create", "issue", "td-aaa111", 1).new_data(OPEN),
+        [
+            ev("create", "issue", "td-aaa111", 1).new_data(OPEN),
+            ev("start", "issue", "td-aaa111", 3).moves(OPEN, IN_PROGRESS),
+            ev("review", "issue", "td-aaa111", 4).moves(IN_PROGRESS, IN_REVIEW),
+        ],
     );
-    w.log(
-        "alice",
-        ev("start", "issue", "td-aaa111", 3)
-            .prev(OPEN)
-            .new_data(IN_PROGRESS),
-    );
-    w.log(
-        "alice",
-        ev("review", "issue", "td-aaa111", 4)
-            .prev(IN_PROGRESS)
-            .new_data(IN_REVIEW),
-    );
-    w.log("bob", ev("create", "issue", "td-bbb222", 2).new_data(OPEN));
-    w.log(
+    w.log_all(
         "bob",
-        ev("create", "comments", "cm-1", 5).new_data(r#"{"id":"cm-1"}"#),
+        [
+            ev("create", "issue", "td-bbb222", 2).new_data(OPEN),
+            ev("create", "comments", "cm-1", 5).new_data(r#"{"id":"cm-1"}"#),
+            ev("delete", "issue", "td-bbb222", 6).prev(OPEN),
+        ],
     );
-    w.log("bob", ev("delete", "issue", "td-bbb222", 6).prev(OPEN));
     w
 }
 
