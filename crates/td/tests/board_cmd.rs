@@ -1,9 +1,9 @@
 //! `td board create|edit|move|unposition|delete` (§6.4, §8, §8.1).
 
-mod tdenv;
+mod common;
 
+use common::{digest_id, keys, kinds, Project};
 use serde_json::json;
-use tdenv::{digest_id, keys, kinds, Env};
 
 /// The e2e's board queries (create uses the first five, edit adds the sixth).
 const E2E_QUERIES: [&str; 6] = [
@@ -15,7 +15,7 @@ const E2E_QUERIES: [&str; 6] = [
     "points > 3",
 ];
 
-fn board_id(env: &Env, out_stdout: &str) -> String {
+fn board_id(env: &Project, out_stdout: &str) -> String {
     let id = out_stdout
         .split(['(', ')'])
         .find(|w| w.starts_with("bd-"))
@@ -28,8 +28,8 @@ fn board_id(env: &Env, out_stdout: &str) -> String {
     id
 }
 
-fn position(env: &Env, board: &str, issue: &str) -> Option<i64> {
-    env.db()
+fn position(env: &Project, board: &str, issue: &str) -> Option<i64> {
+    env.conn()
         .query_row(
             "SELECT position FROM board_issue_positions WHERE board_id = ?1 AND issue_id = ?2 AND deleted_at IS NULL",
             [board, issue],
@@ -40,8 +40,8 @@ fn position(env: &Env, board: &str, issue: &str) -> Option<i64> {
 
 #[test]
 fn create_accepts_every_e2e_query_and_logs_board_json() {
-    let env = Env::new();
-    let mark = env.mark();
+    let env = Project::new();
+    let mark = env.max_action_rowid();
     let out = env.ok(&[
         "board",
         "create",
@@ -71,8 +71,8 @@ fn create_accepts_every_e2e_query_and_logs_board_json() {
         ),
         ("board_create", "board", id.as_str())
     );
-    assert_eq!(acts[0].previous, "");
-    let new = acts[0].new_json();
+    assert_eq!(acts[0].previous_text, "");
+    let new = acts[0].new.clone();
     assert_eq!(
         keys(&new),
         [
@@ -96,15 +96,15 @@ fn create_accepts_every_e2e_query_and_logs_board_json() {
 
 #[test]
 fn create_refuses_bad_queries_and_extra_names() {
-    let env = Env::new();
-    let mark = env.mark();
+    let env = Project::new();
+    let mark = env.max_action_rowid();
     env.fails(
         &["board", "create", "bad", "-q", "status ="],
         "invalid query: ",
     );
     env.fails(&["board", "create", "bad", "-q", "(a"], "invalid query: ");
     env.fails(&["board", "create", "one", "two"], "too many arguments");
-    assert_eq!(env.mark(), mark);
+    assert_eq!(env.max_action_rowid(), mark);
     assert_eq!(
         env.int("SELECT COUNT(*) FROM boards", &[]),
         1,
@@ -114,10 +114,10 @@ fn create_refuses_bad_queries_and_extra_names() {
 
 #[test]
 fn refs_are_ids_or_case_insensitive_names_with_the_oldest_winning() {
-    let env = Env::new();
+    let env = Project::new();
     let first = board_id(&env, &env.ok(&["board", "create", "Dup"]).stdout);
     let second = board_id(&env, &env.ok(&["board", "create", "dup"]).stdout);
-    let issue = env.create("issue placed on the board");
+    let issue = env.create("issue placed on the board", &[]);
     let out = env.ok(&["board", "move", "DUP", &issue, "1"]);
     assert_eq!(out.stdout, format!("Set {issue} to position 1 on Dup\n"));
     assert_eq!(position(&env, &first, &issue), Some(65536));
@@ -136,8 +136,8 @@ fn refs_are_ids_or_case_insensitive_names_with_the_oldest_winning() {
 
 #[test]
 fn builtin_board_cannot_be_edited_or_deleted() {
-    let env = Env::new();
-    let mark = env.mark();
+    let env = Project::new();
+    let mark = env.max_action_rowid();
     env.fails(
         &["board", "edit", "all issues", "-q", "type = bug"],
         "cannot modify builtin board",
@@ -150,7 +150,7 @@ fn builtin_board_cannot_be_edited_or_deleted() {
         &["board", "delete", "All Issues"],
         "cannot delete builtin board",
     );
-    assert_eq!(env.mark(), mark);
+    assert_eq!(env.max_action_rowid(), mark);
     assert_eq!(
         env.text(
             "SELECT query || view_mode FROM boards WHERE id = 'bd-all-issues'",
@@ -162,7 +162,7 @@ fn builtin_board_cannot_be_edited_or_deleted() {
 
 #[test]
 fn edit_logs_previous_and_new_including_the_view_mode() {
-    let env = Env::new();
+    let env = Project::new();
     let id = board_id(
         &env,
         &env.ok(&["board", "create", "Team", "-q", "type = bug"])
@@ -173,7 +173,7 @@ fn edit_logs_previous_and_new_including_the_view_mode() {
         "invalid view mode: kanban (must be 'swimlanes' or 'backlog')",
     );
     env.fails(&["board", "edit", "team", "-q", "a ="], "invalid query: ");
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&[
         "board",
         "edit",
@@ -192,7 +192,7 @@ fn edit_logs_previous_and_new_including_the_view_mode() {
         (acts[0].action_type.as_str(), acts[0].entity_id.as_str()),
         ("board_update", id.as_str())
     );
-    let (prev, new) = (acts[0].prev_json(), acts[0].new_json());
+    let (prev, new) = (acts[0].previous.clone(), acts[0].new.clone());
     assert_eq!(
         (prev["name"].clone(), prev["view_mode"].clone()),
         (json!("Team"), json!("swimlanes"))
@@ -215,7 +215,7 @@ fn edit_logs_previous_and_new_including_the_view_mode() {
 
 #[test]
 fn move_computes_sparse_keys_and_validates_its_arguments() {
-    let env = Env::new();
+    let env = Project::new();
     let b = board_id(&env, &env.ok(&["board", "create", "Order"]).stdout);
     let [x, y, z, w] = [
         "x issue for ordering",
@@ -223,7 +223,7 @@ fn move_computes_sparse_keys_and_validates_its_arguments() {
         "z issue for ordering",
         "w issue for ordering",
     ]
-    .map(|t| env.create(t));
+    .map(|t| env.create(t, &[]));
     env.ok(&["board", "move", "order", &x, "5"]);
     assert_eq!(position(&env, &b, &x), Some(65536), "empty board");
     env.ok(&["board", "move", "order", &y, "1"]);
@@ -236,7 +236,7 @@ fn move_computes_sparse_keys_and_validates_its_arguments() {
         Some(32768),
         "midpoint of 0 and 65536"
     );
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     env.ok(&["board", "move", "order", &w, "1"]);
     assert_eq!(position(&env, &b, &w), Some(-65536), "before the first (0)");
     let acts = env.actions_since(mark);
@@ -244,7 +244,7 @@ fn move_computes_sparse_keys_and_validates_its_arguments() {
     assert_eq!(acts[0].action_type, "board_set_position");
     assert_eq!(acts[0].entity_type, "board_issue_positions");
     assert_eq!(acts[0].entity_id, digest_id("bip_", &format!("{b}|{w}")));
-    let new = acts[0].new_json();
+    let new = acts[0].new.clone();
     assert_eq!(
         keys(&new),
         ["id", "board_id", "issue_id", "position", "added_at"]
@@ -276,30 +276,30 @@ fn move_computes_sparse_keys_and_validates_its_arguments() {
 
 #[test]
 fn exhausted_gaps_respace_every_live_position_with_logged_sets() {
-    let env = Env::new();
+    let env = Project::new();
     let b = board_id(&env, &env.ok(&["board", "create", "Tight"]).stdout);
     let [x, y, z] = [
         "x on a tight board",
         "y on a tight board",
         "z on a tight board",
     ]
-    .map(|t| env.create(t));
+    .map(|t| env.create(t, &[]));
     env.ok(&["board", "move", "tight", &x, "1"]);
     env.ok(&["board", "move", "tight", &y, "2"]);
     // Neighbours one apart leave no integer midpoint.
-    env.db_rw()
+    env.conn_rw()
         .execute(
             "UPDATE board_issue_positions SET position = CASE issue_id WHEN ?1 THEN 10 ELSE 11 END",
             [&x],
         )
         .unwrap();
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     env.ok(&["board", "move", "tight", &z, "2"]);
     let acts = env.actions_since(mark);
     let moved: Vec<(String, i64)> = acts
         .iter()
         .map(|a| {
-            let v = a.new_json();
+            let v = a.new.clone();
             (
                 v["issue_id"].as_str().unwrap().to_string(),
                 v["position"].as_i64().unwrap(),
@@ -318,11 +318,11 @@ fn exhausted_gaps_respace_every_live_position_with_logged_sets() {
 
 #[test]
 fn unposition_soft_deletes_and_a_later_move_revives_the_row() {
-    let env = Env::new();
+    let env = Project::new();
     let b = board_id(&env, &env.ok(&["board", "create", "Soft"]).stdout);
-    let x = env.create("issue to unposition later");
+    let x = env.create("issue to unposition later", &[]);
     env.ok(&["board", "move", "soft", &x, "1"]);
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&["board", "unposition", "soft", &x]);
     assert_eq!(
         out.stdout,
@@ -333,10 +333,10 @@ fn unposition_soft_deletes_and_a_later_move_revives_the_row() {
     assert_eq!(acts[0].action_type, "board_unposition");
     let bip = digest_id("bip_", &format!("{b}|{x}"));
     assert_eq!(
-        acts[0].prev_json(),
+        acts[0].previous,
         json!({"id": bip, "board_id": b, "issue_id": x, "position": 65536})
     );
-    assert_eq!(acts[0].new, "");
+    assert_eq!(acts[0].new_text, "");
     let deleted = "SELECT deleted_at FROM board_issue_positions WHERE id = ?1";
     assert!(env.text(deleted, &[&bip]).is_some());
     env.fails(
@@ -353,7 +353,7 @@ fn unposition_soft_deletes_and_a_later_move_revives_the_row() {
 
 #[test]
 fn delete_unpositions_live_rows_then_removes_the_board() {
-    let env = Env::new();
+    let env = Project::new();
     let b = board_id(
         &env,
         &env.ok(&["board", "create", "Doomed", "-q", "type = bug"])
@@ -364,12 +364,12 @@ fn delete_unpositions_live_rows_then_removes_the_board() {
         "y on the doomed board",
         "z on the doomed board",
     ]
-    .map(|t| env.create(t));
+    .map(|t| env.create(t, &[]));
     for i in [&x, &y, &z] {
         env.ok(&["board", "move", "doomed", i, "1"]);
     }
     env.ok(&["board", "unposition", "doomed", &y]);
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&["board", "delete", "doomed"]);
     assert_eq!(out.stdout, "Deleted board Doomed\n");
     assert_eq!(
@@ -381,12 +381,12 @@ fn delete_unpositions_live_rows_then_removes_the_board() {
         ])
     );
     let acts = env.actions_since(mark);
-    let prev = acts[2].prev_json();
+    let prev = acts[2].previous.clone();
     assert_eq!(
         (prev["id"].clone(), prev["name"].clone()),
         (json!(b), json!("Doomed"))
     );
-    assert_eq!(acts[2].new, "");
+    assert_eq!(acts[2].new_text, "");
     assert_eq!(
         env.int("SELECT COUNT(*) FROM boards WHERE id = ?1", &[&b]),
         0

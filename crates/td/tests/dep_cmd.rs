@@ -1,24 +1,24 @@
 //! `td dep add|rm` (§6.4, §7.6, §8): rows, action_log rows, outputs and exit codes.
 
-mod tdenv;
+mod common;
 
+use common::{digest_id, kinds, Project};
 use serde_json::json;
-use tdenv::{digest_id, kinds, Env};
 
 fn dep_id(a: &str, b: &str) -> String {
     digest_id("dep_", &format!("{a}|{b}|depends_on"))
 }
 
-fn dep_rows(env: &Env) -> i64 {
+fn dep_rows(env: &Project) -> i64 {
     env.int("SELECT COUNT(*) FROM issue_dependencies", &[])
 }
 
 #[test]
 fn add_writes_the_row_and_its_action_and_prints_the_pair() {
-    let env = Env::new();
-    let a = env.create("parser rewrite for tdq");
-    let b = env.create("tokenizer groundwork");
-    let mark = env.mark();
+    let env = Project::new();
+    let a = env.create("parser rewrite for tdq", &[]);
+    let b = env.create("tokenizer groundwork", &[]);
+    let mark = env.max_action_rowid();
     let out = env.ok(&["dep", "add", &a, &b]);
     assert_eq!(
         out.stdout,
@@ -42,9 +42,9 @@ fn add_writes_the_row_and_its_action_and_prints_the_pair() {
         ("add_dependency", "issue_dependencies")
     );
     assert_eq!(act.entity_id, id);
-    assert_eq!(act.previous, "");
+    assert_eq!(act.previous_text, "");
     assert_eq!(
-        act.new,
+        act.new_text,
         json!({"id": id, "issue_id": a, "depends_on_id": b, "relation_type": "depends_on"})
             .to_string()
     );
@@ -52,11 +52,11 @@ fn add_writes_the_row_and_its_action_and_prints_the_pair() {
 
 #[test]
 fn shorthand_and_depends_on_flag_add_several_with_a_summary() {
-    let env = Env::new();
-    let a = env.create("umbrella piece of work");
-    let b = env.create("first prerequisite piece");
-    let c = env.create("second prerequisite piece");
-    let d = env.create("third prerequisite piece");
+    let env = Project::new();
+    let a = env.create("umbrella piece of work", &[]);
+    let b = env.create("first prerequisite piece", &[]);
+    let c = env.create("second prerequisite piece", &[]);
+    let d = env.create("third prerequisite piece", &[]);
     let out = env.ok(&["dep", &a, &b]);
     assert!(out
         .stdout
@@ -69,13 +69,13 @@ fn shorthand_and_depends_on_flag_add_several_with_a_summary() {
 
 #[test]
 fn cycles_duplicates_and_missing_issues_are_reported_but_exit_zero() {
-    let env = Env::new();
-    let a = env.create("first link in the chain");
-    let b = env.create("second link in the chain");
-    let c = env.create("third link in the chain");
+    let env = Project::new();
+    let a = env.create("first link in the chain", &[]);
+    let b = env.create("second link in the chain", &[]);
+    let c = env.create("third link in the chain", &[]);
     env.ok(&["dep", "add", &a, &b]);
     env.ok(&["dep", "add", &b, &c]);
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     for (x, y) in [(&c, &a), (&a, &a), (&b, &a)] {
         let out = env.ok(&["dep", "add", x, y]);
         assert_eq!(
@@ -102,11 +102,11 @@ fn cycles_duplicates_and_missing_issues_are_reported_but_exit_zero() {
 
 #[test]
 fn rm_deletes_with_previous_data_and_is_a_quiet_no_op_when_absent() {
-    let env = Env::new();
-    let a = env.create("issue that will lose a dep");
-    let b = env.create("dependency to be removed");
+    let env = Project::new();
+    let a = env.create("issue that will lose a dep", &[]);
+    let b = env.create("dependency to be removed", &[]);
     env.ok(&["dep", "add", &a, &b]);
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&["dep", "rm", &a, &b]);
     assert_eq!(
         out.stdout,
@@ -119,18 +119,22 @@ fn rm_deletes_with_previous_data_and_is_a_quiet_no_op_when_absent() {
     assert_eq!(acts[0].entity_type, "issue_dependencies");
     assert_eq!(acts[0].entity_id, dep_id(&a, &b));
     assert_eq!(
-        acts[0].prev_json(),
+        acts[0].previous,
         json!({"id": dep_id(&a, &b), "issue_id": a, "depends_on_id": b, "relation_type": "depends_on"})
     );
-    assert_eq!(acts[0].new, "");
+    assert_eq!(acts[0].new_text, "");
 
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&["dep", "remove", &a, &b]);
     assert_eq!(
         out.stdout,
         format!("REMOVED: {a} no longer depends on {b}\n")
     );
-    assert_eq!(env.mark(), mark, "nothing removed, nothing logged");
+    assert_eq!(
+        env.max_action_rowid(),
+        mark,
+        "nothing removed, nothing logged"
+    );
     env.fails(
         &["dep", "rm", &a, "td-0000ff"],
         "ERROR: issue not found: td-0000ff",
@@ -140,9 +144,9 @@ fn rm_deletes_with_previous_data_and_is_a_quiet_no_op_when_absent() {
 
 #[test]
 fn dependency_changes_invalidate_an_active_approval() {
-    let env = Env::new();
-    let x = env.create("work that gets approved");
-    let y = env.create("late discovered prerequisite");
+    let env = Project::new();
+    let x = env.create("work that gets approved", &[]);
+    let y = env.create("late discovered prerequisite", &[]);
     env.ok(&["start", &x]);
     env.ok(&["review", &x]);
     let out = env.td_as("bob", &["approve", &x, "--record-only", "--reason", "ok"]);
@@ -150,7 +154,7 @@ fn dependency_changes_invalidate_an_active_approval() {
     let bob = env.session_of("bob");
     let reviewer = "SELECT reviewer_session FROM issues WHERE id = ?1";
     assert_eq!(env.text(reviewer, &[&x]), Some(bob));
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     env.ok(&["dep", "add", &x, &y]);
     assert_eq!(
         env.kinds_since(mark),
@@ -164,7 +168,7 @@ fn dependency_changes_invalidate_an_active_approval() {
     let active = "SELECT COUNT(*) FROM issue_reviews WHERE issue_id = ?1 AND superseded_at IS NULL";
     assert_eq!(env.int(active, &[&x]), 0);
     // No approval left: removing the dependency logs only the removal.
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     env.ok(&["dep", "rm", &x, &y]);
     assert_eq!(
         env.kinds_since(mark),

@@ -1,13 +1,13 @@
 //! `td link` / `td unlink` (§6.4, §8): root-relative paths, sha256, logged rows.
 
-mod tdenv;
+mod common;
 
+use common::{digest_id, keys, kinds, Project};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use tdenv::{digest_id, keys, kinds, Env};
 
-fn linked(env: &Env, issue: &str) -> Vec<String> {
-    let db = env.db();
+fn linked(env: &Project, issue: &str) -> Vec<String> {
+    let db = env.conn();
     let mut stmt = db
         .prepare("SELECT file_path FROM issue_files WHERE issue_id = ?1 ORDER BY file_path")
         .unwrap();
@@ -17,10 +17,10 @@ fn linked(env: &Env, issue: &str) -> Vec<String> {
 
 #[test]
 fn link_stores_path_role_and_sha_and_logs_the_row() {
-    let env = Env::new();
-    let id = env.create("issue with a linked file");
+    let env = Project::new();
+    let id = env.create("issue with a linked file", &[]);
     env.write("src_file_17.go", "chaos-generated\n");
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&["link", &id, "src_file_17.go", "--role", "test"]);
     assert_eq!(out.stdout, format!("LINKED 1 file to {id}\n"));
     let fid = digest_id("ifl_", &format!("{id}|src_file_17.go"));
@@ -42,7 +42,7 @@ fn link_stores_path_role_and_sha_and_logs_the_row() {
         ),
         ("link_file", "issue_files", fid.as_str())
     );
-    let new = acts[0].new_json();
+    let new = acts[0].new.clone();
     assert_eq!(
         keys(&new),
         [
@@ -65,13 +65,13 @@ fn link_stores_path_role_and_sha_and_logs_the_row() {
         env.text("SELECT role FROM issue_files WHERE id = ?1", &[&fid]),
         Some("implementation".into())
     );
-    assert_eq!(env.mark() - mark, 2);
+    assert_eq!(env.max_action_rowid() - mark, 2);
 }
 
 #[test]
 fn patterns_globs_directories_and_the_project_root() {
-    let env = Env::new();
-    let id = env.create("issue with many files");
+    let env = Project::new();
+    let id = env.create("issue with many files", &[]);
     env.write("docs/a.md", "a");
     env.write("docs/deep/b.md", "b");
     env.write("docs/c.txt", "c");
@@ -87,11 +87,11 @@ fn patterns_globs_directories_and_the_project_root() {
     );
 
     // From a subdirectory (-w names the project): paths stay root-relative with '/'.
-    let other = env.create("issue linked from a subdir");
+    let other = env.create("issue linked from a subdir", &[]);
     let outside = env.home.join("outside.txt");
     std::fs::write(&outside, "x").unwrap();
     let sub = env.root.join("docs/deep");
-    let out = env.td_full(
+    let out = env.td_in(
         &sub,
         "alice",
         &[
@@ -112,22 +112,22 @@ fn patterns_globs_directories_and_the_project_root() {
 
 #[test]
 fn link_refusals() {
-    let env = Env::new();
-    let id = env.create("issue whose links fail");
-    let mark = env.mark();
+    let env = Project::new();
+    let id = env.create("issue whose links fail", &[]);
+    let mark = env.max_action_rowid();
     env.fails(
         &["link", &id, "missing_*.go"],
         "no files found matching any pattern",
     );
     env.write("x.go", "x");
     env.fails(&["link", "td-0000aa", "x.go"], "issue not found: td-0000aa");
-    assert_eq!(env.mark(), mark);
+    assert_eq!(env.max_action_rowid(), mark);
 }
 
 #[test]
 fn unlink_matches_exact_paths_and_globs_and_exits_zero_on_no_match() {
-    let env = Env::new();
-    let id = env.create("issue losing its files");
+    let env = Project::new();
+    let id = env.create("issue losing its files", &[]);
     for f in [
         "cmd_file_1.sh",
         "cmd_file_2.sh",
@@ -144,7 +144,7 @@ fn unlink_matches_exact_paths_and_globs_and_exits_zero_on_no_match() {
         "pkg_file_3.json",
         "docs/x.sh",
     ]);
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&["unlink", &id, "*.sh"]);
     assert_eq!(
         out.stdout,
@@ -159,8 +159,8 @@ fn unlink_matches_exact_paths_and_globs_and_exits_zero_on_no_match() {
         ])
     );
     let acts = env.actions_since(mark);
-    assert_eq!(acts[0].new, "");
-    let prev = acts[0].prev_json();
+    assert_eq!(acts[0].new_text, "");
+    let prev = acts[0].previous.clone();
     assert_eq!(prev["file_path"], json!("cmd_file_1.sh"));
     assert_eq!(prev["id"], json!(acts[0].entity_id));
     assert_eq!(
@@ -176,10 +176,10 @@ fn unlink_matches_exact_paths_and_globs_and_exits_zero_on_no_match() {
     );
     let out = env.ok(&["unlink", &id, "pkg_file_3.json"]);
     assert_eq!(out.stdout, format!("UNLINKED 1 file(s) from {id}\n"));
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&["unlink", &id, "nothing_here.go"]);
     assert_eq!(out.stdout, format!("UNLINKED 0 file(s) from {id}\n"));
-    assert_eq!(env.mark(), mark);
+    assert_eq!(env.max_action_rowid(), mark);
     assert_eq!(linked(&env, &id), ["docs/x.sh"]);
     env.fails(&["unlink", "td-0000aa", "x"], "issue not found");
 }

@@ -1,38 +1,38 @@
 //! `td undo [--list]` (§9.2): the newest undoable row of the current session gets a
 //! compensating action and is marked undone, so a second undo undoes the undo.
 
-mod tdenv;
+mod common;
 
+use common::{kinds, Action, Project};
 use serde_json::json;
-use tdenv::{kinds, Action, Env};
 
 /// Runs `td undo` as alice, expects `UNDONE: <what>`; returns the rows it wrote.
-fn undo(env: &Env, what: &str) -> Vec<Action> {
-    let mark = env.mark();
+fn undo(env: &Project, what: &str) -> Vec<Action> {
+    let mark = env.max_action_rowid();
     let out = env.ok(&["undo"]);
     assert_eq!(out.stdout, format!("UNDONE: {what}\n"), "{out:?}");
     env.actions_since(mark)
 }
 
-fn undone(env: &Env, action_id: &str) -> bool {
+fn undone(env: &Project, action_id: &str) -> bool {
     env.int("SELECT undone FROM action_log WHERE id = ?1", &[&action_id]) == 1
 }
 
-fn last_action(env: &Env) -> Action {
-    let m = env.mark();
+fn last_action(env: &Project) -> Action {
+    let m = env.max_action_rowid();
     env.actions_since(m - 1).pop().expect("an action")
 }
 
 #[test]
 fn nothing_to_undo_and_other_sessions_are_untouched() {
-    let env = Env::new();
+    let env = Project::new();
     let out = env.ok(&["undo"]);
     let me = env.session_of("alice");
     assert_eq!(
         out.stdout,
         format!("No actions to undo in current session ({me})\n")
     );
-    let id = env.create_as("bob", "bob's issue stays alive");
+    let id = env.create_as("bob", "bob's issue stays alive", &[]);
     let out = env.ok(&["undo"]);
     assert!(out.stdout.starts_with("No actions to undo"), "{out:?}");
     assert_eq!(
@@ -53,13 +53,17 @@ fn nothing_to_undo_and_other_sessions_are_untouched() {
 
 #[test]
 fn create_is_undone_by_a_delete_and_that_by_a_restore() {
-    let env = Env::new();
-    let id = env.create("issue created by mistake");
+    let env = Project::new();
+    let id = env.create("issue created by mistake", &[]);
     let create = last_action(&env);
     let rows = undo(&env, &format!("create issue {id}"));
     assert_eq!(
         rows.iter()
-            .map(|a| (a.action_type.as_str(), a.entity_type.as_str(), a.undone))
+            .map(|a| (
+                a.action_type.as_str(),
+                a.entity_type.as_str(),
+                a.undone != 0
+            ))
             .collect::<Vec<_>>(),
         [("delete", "issue", false)]
     );
@@ -76,8 +80,8 @@ fn create_is_undone_by_a_delete_and_that_by_a_restore() {
 
 #[test]
 fn updates_are_undone_from_previous_data_and_the_undo_toggles() {
-    let env = Env::new();
-    let id = env.create("original title of the issue");
+    let env = Project::new();
+    let id = env.create("original title of the issue", &[]);
     env.ok(&[
         "update",
         &id,
@@ -93,12 +97,9 @@ fn updates_are_undone_from_previous_data_and_the_undo_toggles() {
         (rows[0].action_type.as_str(), rows[0].entity_type.as_str()),
         ("update", "issue")
     );
+    assert_eq!(rows[0].new["title"], json!("original title of the issue"));
     assert_eq!(
-        rows[0].new_json()["title"],
-        json!("original title of the issue")
-    );
-    assert_eq!(
-        rows[0].prev_json()["title"],
+        rows[0].previous["title"],
         json!("renamed title of the issue")
     );
     assert_eq!(
@@ -121,8 +122,8 @@ fn updates_are_undone_from_previous_data_and_the_undo_toggles() {
 
 #[test]
 fn approval_undo_deletes_the_review_and_reopens_review() {
-    let env = Env::new();
-    let id = env.create("issue approved then regretted");
+    let env = Project::new();
+    let id = env.create("issue approved then regretted", &[]);
     env.ok(&["start", &id]);
     env.ok(&["review", &id]);
     let out = env.td_as("bob", &["approve", &id, "--reason", "fine"]);
@@ -130,7 +131,7 @@ fn approval_undo_deletes_the_review_and_reopens_review() {
     let review = env
         .text("SELECT id FROM issue_reviews WHERE issue_id = ?1", &[&id])
         .unwrap();
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.td_as("bob", &["undo"]);
     assert_eq!(
         out.stdout,
@@ -155,9 +156,9 @@ fn approval_undo_deletes_the_review_and_reopens_review() {
 
 #[test]
 fn dependencies_flip_between_add_and_remove() {
-    let env = Env::new();
-    let a = env.create("dependent issue for undo");
-    let b = env.create("dependency issue for undo");
+    let env = Project::new();
+    let a = env.create("dependent issue for undo", &[]);
+    let b = env.create("dependency issue for undo", &[]);
     env.ok(&["dep", "add", &a, &b]);
     let dep = last_action(&env).entity_id;
     let rows = undo(&env, &format!("add_dependency issue_dependencies {dep}"));
@@ -177,8 +178,8 @@ fn dependencies_flip_between_add_and_remove() {
 
 #[test]
 fn file_links_flip_between_link_and_unlink() {
-    let env = Env::new();
-    let id = env.create("issue with an undone link");
+    let env = Project::new();
+    let id = env.create("issue with an undone link", &[]);
     env.write("internal_file_5.yaml", "chaos-generated\n");
     env.ok(&["link", &id, "internal_file_5.yaml", "--role", "config"]);
     let fid = last_action(&env).entity_id;
@@ -198,10 +199,10 @@ fn file_links_flip_between_link_and_unlink() {
 
 #[test]
 fn boards_and_positions_are_undone() {
-    let env = Env::new();
+    let env = Project::new();
     let out = env.ok(&["board", "create", "Undo Board", "-q", "type = bug"]);
     let bd = out.stdout.split(['(', ')']).nth(1).unwrap().to_string();
-    let id = env.create("issue positioned then not");
+    let id = env.create("issue positioned then not", &[]);
     env.ok(&["board", "move", "undo board", &id, "1"]);
     env.ok(&["board", "move", "undo board", &id, "1"]);
     let bip = last_action(&env).entity_id;
@@ -261,8 +262,8 @@ fn boards_and_positions_are_undone() {
 
 #[test]
 fn handoffs_are_deleted_and_restored() {
-    let env = Env::new();
-    let id = env.create("issue with a regretted handoff");
+    let env = Project::new();
+    let id = env.create("issue with a regretted handoff", &[]);
     // ws handoff leaves the handoff as the newest undoable row (work_sessions are skipped).
     env.ok(&["ws", "start", "handoff-undo"]);
     env.ok(&["ws", "tag", &id, "--no-start"]);
@@ -282,7 +283,7 @@ fn handoffs_are_deleted_and_restored() {
         (rows[0].action_type.as_str(), rows[0].entity_type.as_str()),
         ("delete", "handoff")
     );
-    assert_eq!(rows[0].previous, original);
+    assert_eq!(rows[0].previous_text, original);
     assert_eq!(env.int("SELECT COUNT(*) FROM handoffs", &[]), 0);
     undo(&env, &format!("delete handoff {ho}"));
     assert_eq!(
@@ -296,16 +297,16 @@ fn handoffs_are_deleted_and_restored() {
 
 #[test]
 fn work_session_tags_cannot_be_undone() {
-    let env = Env::new();
-    let id = env.create("issue tagged to a session");
+    let env = Project::new();
+    let id = env.create("issue tagged to a session", &[]);
     env.ok(&["ws", "start", "undo-ws"]);
     env.ok(&["ws", "tag", &id, "--no-start"]);
     let tag = last_action(&env);
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     env.fails(
         &["undo"],
         "ERROR: failed to undo: unknown entity type: work_session_issues",
     );
-    assert_eq!(env.mark(), mark);
+    assert_eq!(env.max_action_rowid(), mark);
     assert!(!undone(&env, &tag.id));
 }

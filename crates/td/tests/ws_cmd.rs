@@ -1,11 +1,11 @@
 //! `td ws start|tag|untag|end|handoff|log` (§6.4, §8).
 
-mod tdenv;
+mod common;
 
+use common::{digest_id, keys, kinds, Project};
 use serde_json::json;
-use tdenv::{digest_id, keys, kinds, Env};
 
-fn start_ws(env: &Env, name: &str) -> String {
+fn start_ws(env: &Project, name: &str) -> String {
     let out = env.ok(&["ws", "start", name]);
     out.stdout
         .split_whitespace()
@@ -14,20 +14,20 @@ fn start_ws(env: &Env, name: &str) -> String {
         .to_string()
 }
 
-fn active_ws(env: &Env) -> Option<String> {
+fn active_ws(env: &Project) -> Option<String> {
     env.text("SELECT active_work_session_id FROM session_state", &[])
         .filter(|s| !s.is_empty())
 }
 
-fn status(env: &Env, id: &str) -> String {
+fn status(env: &Project, id: &str) -> String {
     env.text("SELECT status FROM issues WHERE id = ?1", &[&id])
         .unwrap()
 }
 
 #[test]
 fn every_verb_needs_an_active_work_session() {
-    let env = Env::new();
-    let id = env.create("issue for a missing session");
+    let env = Project::new();
+    let id = env.create("issue for a missing session", &[]);
     env.fails(
         &["ws", "tag", &id],
         "ERROR: no active work session. Run 'td ws start <name>' first",
@@ -39,13 +39,13 @@ fn every_verb_needs_an_active_work_session() {
     ] {
         env.fails(&args, "no active work session");
     }
-    assert_eq!(env.mark(), 1, "only the create was logged");
+    assert_eq!(env.max_action_rowid(), 1, "only the create was logged");
 }
 
 #[test]
 fn start_creates_logs_and_activates_once() {
-    let env = Env::new();
-    let mark = env.mark();
+    let env = Project::new();
+    let mark = env.max_action_rowid();
     let ws = start_ws(&env, "chaos-ws-7");
     let out = env.td(&["ws", "current"]);
     assert!(
@@ -64,7 +64,7 @@ fn start_creates_logs_and_activates_once() {
         ),
         ("create", "work_sessions", ws.as_str())
     );
-    let new = acts[0].new_json();
+    let new = acts[0].new.clone();
     assert_eq!(
         keys(&new),
         ["id", "name", "session_id", "started_at", "start_sha"]
@@ -86,11 +86,11 @@ fn start_creates_logs_and_activates_once() {
 
 #[test]
 fn tag_logs_every_time_and_auto_starts_open_issues_unless_told_not_to() {
-    let env = Env::new();
-    let a = env.create("tagged but not started");
-    let b = env.create("tagged and auto started");
+    let env = Project::new();
+    let a = env.create("tagged but not started", &[]);
+    let b = env.create("tagged and auto started", &[]);
     let ws = start_ws(&env, "tagging");
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&["ws", "tag", &a, "td-00aa00", "--no-start"]);
     assert_eq!(out.stdout, format!("TAGGED {a} → {ws}\n"));
     assert!(out.stderr.contains("issue not found: td-00aa00"), "{out:?}");
@@ -106,7 +106,7 @@ fn tag_logs_every_time_and_auto_starts_open_issues_unless_told_not_to() {
     let wsi = digest_id("wsi_", &format!("{ws}|{a}"));
     let acts = env.actions_since(mark);
     assert_eq!(acts[0].entity_id, wsi);
-    let new = acts[0].new_json();
+    let new = acts[0].new.clone();
     assert_eq!(
         keys(&new),
         ["id", "work_session_id", "issue_id", "tagged_at"]
@@ -117,7 +117,7 @@ fn tag_logs_every_time_and_auto_starts_open_issues_unless_told_not_to() {
     );
     assert_eq!(env.int("SELECT COUNT(*) FROM work_session_issues", &[]), 1);
 
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&["ws", "tag", &b]);
     let me = env.session_of("alice");
     assert_eq!(
@@ -148,7 +148,7 @@ fn tag_logs_every_time_and_auto_starts_open_issues_unless_told_not_to() {
         Some(format!("Started (via work session)|progress|{ws}"))
     );
     // Already in progress: tagged again, not started again.
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     env.ok(&["ws", "tag", &b]);
     assert_eq!(
         env.kinds_since(mark),
@@ -158,11 +158,11 @@ fn tag_logs_every_time_and_auto_starts_open_issues_unless_told_not_to() {
 
 #[test]
 fn untag_deletes_and_logs_even_when_not_tagged() {
-    let env = Env::new();
-    let a = env.create("issue to untag again");
+    let env = Project::new();
+    let a = env.create("issue to untag again", &[]);
     let ws = start_ws(&env, "untagging");
     env.ok(&["ws", "tag", &a, "--no-start"]);
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&["ws", "untag", &a]);
     assert_eq!(out.stdout, format!("UNTAGGED {a} from {ws}\n"));
     env.ok(&["ws", "untag", &a]);
@@ -173,7 +173,7 @@ fn untag_deletes_and_logs_even_when_not_tagged() {
         .all(|x| x.action_type == "work_session_untag" && x.entity_type == "work_session_issues"));
     let wsi = digest_id("wsi_", &format!("{ws}|{a}"));
     assert_eq!(
-        acts[0].new_json(),
+        acts[0].new,
         json!({"id": wsi, "work_session_id": ws, "issue_id": a})
     );
     assert_eq!(env.int("SELECT COUNT(*) FROM work_session_issues", &[]), 0);
@@ -181,13 +181,13 @@ fn untag_deletes_and_logs_even_when_not_tagged() {
 
 #[test]
 fn end_stamps_the_session_and_reports_open_work() {
-    let env = Env::new();
-    let a = env.create("work left in progress");
-    let b = env.create("work merely tagged");
+    let env = Project::new();
+    let a = env.create("work left in progress", &[]);
+    let b = env.create("work merely tagged", &[]);
     let ws = start_ws(&env, "ending");
     env.ok(&["ws", "tag", &a]);
     env.ok(&["ws", "tag", &b, "--no-start"]);
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&["ws", "end"]);
     assert_eq!(
         out.stderr,
@@ -203,7 +203,7 @@ fn end_stamps_the_session_and_reports_open_work() {
         (acts[0].action_type.as_str(), acts[0].entity_type.as_str()),
         ("update", "work_sessions")
     );
-    let new = acts[0].new_json();
+    let new = acts[0].new.clone();
     assert_eq!(
         keys(&new),
         [
@@ -227,12 +227,12 @@ fn end_stamps_the_session_and_reports_open_work() {
 
 #[test]
 fn handoff_writes_one_filtered_handoff_per_tagged_issue_and_ends() {
-    let env = Env::new();
-    let a = env.create("first tagged issue here");
-    let b = env.create("second tagged issue here");
+    let env = Project::new();
+    let a = env.create("first tagged issue here", &[]);
+    let b = env.create("second tagged issue here", &[]);
     let ws = start_ws(&env, "handing off");
     env.ok(&["ws", "tag", &a, &b, "--no-start"]);
-    let mark = env.mark();
+    let mark = env.max_action_rowid();
     let out = env.ok(&[
         "ws",
         "handoff",
@@ -283,8 +283,8 @@ fn handoff_writes_one_filtered_handoff_per_tagged_issue_and_ends() {
 
 #[test]
 fn handoff_from_logs_with_continue_and_review() {
-    let env = Env::new();
-    let a = env.create("issue worked in the session");
+    let env = Project::new();
+    let a = env.create("issue worked in the session", &[]);
     let ws = start_ws(&env, "logging");
     env.ok(&["ws", "tag", &a]);
     let out = env.ok(&["ws", "log", "parsed the input"]);

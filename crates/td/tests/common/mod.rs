@@ -1,5 +1,7 @@
-//! Shared test support: a throw-away td project driven through the real binary, and
-//! read helpers over its database.
+//! Shared test support for every td integration test: a throw-away td project driven
+//! through the real binary (own HOME, inherited `TD_*` variables removed, a fixed
+//! `TD_SESSION_ID` per actor, stdin /dev/null, killed after a timeout), and read helpers
+//! over its database.
 //!
 //! Every test binary includes this module but uses only part of it.
 #![allow(dead_code)]
@@ -11,8 +13,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 /// The td binary under test.
@@ -109,6 +112,33 @@ impl Project {
         run(self.command(actor, args), None)
     }
 
+    /// `td <args>` as `actor` with `dir` as the working directory.
+    pub fn td_in(&self, dir: &Path, actor: &str, args: &[&str]) -> Out {
+        let mut cmd = self.command(actor, args);
+        cmd.current_dir(dir);
+        run(cmd, None)
+    }
+
+    /// `td <args>` as alice, asserting exit 0.
+    #[track_caller]
+    pub fn ok(&self, args: &[&str]) -> Out {
+        let out = self.td(args);
+        assert_eq!(out.code, 0, "td {args:?} failed: {out:?}");
+        out
+    }
+
+    /// `td <args>` as alice, asserting exit 1 with `text` in the combined output.
+    #[track_caller]
+    pub fn fails(&self, args: &[&str], text: &str) -> Out {
+        let out = self.td(args);
+        assert_eq!(out.code, 1, "td {args:?} should fail: {out:?}");
+        assert!(
+            out.combined().contains(text),
+            "td {args:?}: want {text:?} in {out:?}"
+        );
+        out
+    }
+
     /// `td <args>` as `actor` with `input` piped on stdin.
     pub fn td_stdin(&self, actor: &str, args: &[&str], input: &str) -> Out {
         run(self.command(actor, args), Some(input.as_bytes().to_vec()))
@@ -141,6 +171,19 @@ impl Project {
         let out = self.td_as(actor, &args);
         out.ok();
         out.issue_id()
+    }
+
+    /// Writes a file under the project root (parents created).
+    pub fn write(&self, rel: &str, content: &str) -> PathBuf {
+        let p = self.root.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, content).expect("write file");
+        p
+    }
+
+    /// A writable connection, for crafting states the CLI cannot reach quickly.
+    pub fn conn_rw(&self) -> Connection {
+        Connection::open(self.db_path()).expect("open issues.db")
     }
 
     /// A read-only connection (what the e2e verifier does between commands).
@@ -182,11 +225,26 @@ impl Project {
         rows.collect::<rusqlite::Result<_>>().expect("read rows")
     }
 
-    /// `SELECT COUNT(*) …` (or any single integer).
+    /// `SELECT COUNT(*) …` (or any single integer) with text parameters.
     pub fn count(&self, sql: &str, params: &[&str]) -> i64 {
+        let params: Vec<&dyn ToSql> = params.iter().map(|p| p as &dyn ToSql).collect();
+        self.int(sql, &params)
+    }
+
+    /// One integer from `sql`.
+    pub fn int(&self, sql: &str, params: &[&dyn ToSql]) -> i64 {
         self.conn()
-            .query_row(sql, rusqlite::params_from_iter(params.iter()), |r| r.get(0))
-            .expect("count query")
+            .query_row(sql, params, |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// One optional text from `sql` (None when no row or NULL).
+    pub fn text(&self, sql: &str, params: &[&dyn ToSql]) -> Option<String> {
+        self.conn()
+            .query_row(sql, params, |r| r.get::<_, Option<String>>(0))
+            .optional()
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .flatten()
     }
 
     pub fn action_count(&self) -> i64 {
@@ -209,23 +267,36 @@ impl Project {
         self.actions_where("entity_id = ?1", &[entity_id])
     }
 
+    /// `(action_type, entity_type)` of the action_log rows after `after`.
+    pub fn kinds_since(&self, after: i64) -> Vec<(String, String)> {
+        self.actions_since(after)
+            .into_iter()
+            .map(|a| (a.action_type, a.entity_type))
+            .collect()
+    }
+
     fn actions_where(&self, cond: &str, params: &[&str]) -> Vec<Action> {
         let sql = format!(
-            "SELECT rowid, session_id, action_type, entity_type, entity_id, previous_data, \
-             new_data, undone, timestamp FROM action_log WHERE {cond} ORDER BY rowid"
+            "SELECT rowid, session_id, action_type, entity_type, entity_id, \
+             COALESCE(previous_data, ''), COALESCE(new_data, ''), undone, timestamp, id \
+             FROM action_log WHERE {cond} ORDER BY rowid"
         );
         let conn = self.conn();
         let mut stmt = conn.prepare(&sql).expect("prepare");
         let rows = stmt
             .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                let (previous_text, new_text): (String, String) = (r.get(5)?, r.get(6)?);
                 Ok(Action {
                     rowid: r.get(0)?,
+                    id: r.get(9)?,
                     session_id: r.get(1)?,
                     action_type: r.get(2)?,
                     entity_type: r.get(3)?,
                     entity_id: r.get(4)?,
-                    previous: parse_json(r.get::<_, Option<String>>(5)?),
-                    new: parse_json(r.get::<_, Option<String>>(6)?),
+                    previous: parse_json(&previous_text),
+                    new: parse_json(&new_text),
+                    previous_text,
+                    new_text,
                     undone: r.get(7)?,
                     timestamp: r.get(8)?,
                 })
@@ -293,16 +364,20 @@ pub struct Snapshot {
     pub issues: Vec<Row>,
 }
 
-/// One action_log row with its payloads parsed (`Value::Null` for '').
+/// One action_log row with its payloads parsed (`Value::Null` for NULL or '') and as
+/// stored ('' for NULL), for byte-exact comparisons.
 #[derive(Debug, Clone)]
 pub struct Action {
     pub rowid: i64,
+    pub id: String,
     pub session_id: String,
     pub action_type: String,
     pub entity_type: String,
     pub entity_id: String,
     pub previous: Value,
     pub new: Value,
+    pub previous_text: String,
+    pub new_text: String,
     pub undone: i64,
     pub timestamp: String,
 }
@@ -356,11 +431,34 @@ fn sql_to_json(v: SqlValue) -> Value {
     }
 }
 
-fn parse_json(text: Option<String>) -> Value {
-    match text.as_deref() {
-        None | Some("") => Value::Null,
-        Some(t) => serde_json::from_str(t).unwrap_or_else(|e| panic!("bad JSON {t:?}: {e}")),
+fn parse_json(text: &str) -> Value {
+    if text.is_empty() {
+        return Value::Null;
     }
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("bad JSON {text:?}: {e}"))
+}
+
+/// Expected `(action_type, entity_type)` pairs, to compare with [`Project::kinds_since`].
+pub fn kinds(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(a, e)| (a.to_string(), e.to_string()))
+        .collect()
+}
+
+/// Keys of a JSON object, in order.
+pub fn keys(v: &Value) -> Vec<String> {
+    v.as_object()
+        .expect("JSON object")
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// `<prefix>` + the first 16 hex of sha256(`input`) (the deterministic link ids of §3).
+pub fn digest_id(prefix: &str, input: &str) -> String {
+    let hex = hex::encode(Sha256::digest(input.as_bytes()));
+    format!("{prefix}{}", &hex[..16])
 }
 
 /// Runs `cmd` to completion within [`TIMEOUT`]; a hung process is killed and the test fails.
