@@ -53,8 +53,7 @@ impl ReadOnlyDb {
 
     /// Runs `sql` with bound `params` and returns every row with its typed values.
     pub fn rows<P: Params>(&self, sql: &str, params: P) -> Result<Vec<Row>, VerifyError> {
-        self.rows_inner(sql, params)
-            .map_err(|source| self.query_err(sql, source))
+        self.table(sql, params).map(|(_, rows)| rows)
     }
 
     /// Column names of `sql`'s result, then its rows.
@@ -80,13 +79,6 @@ impl ReadOnlyDb {
         self.conn
             .query_row(sql, [], |r| r.get::<_, i64>(0))
             .map_err(|source| self.query_err(sql, source))
-    }
-
-    fn rows_inner<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<Vec<Row>> {
-        let mut stmt = self.conn.prepare(sql)?;
-        let n = stmt.column_count();
-        let rows = stmt.query_map(params, |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())?;
-        rows.collect()
     }
 
     fn query_err(&self, sql: &str, source: rusqlite::Error) -> VerifyError {
