@@ -63,14 +63,7 @@ fn create_accepts_every_e2e_query_and_logs_board_json() {
     );
     let acts = env.actions_since(mark);
     assert_eq!(acts.len(), 1);
-    assert_eq!(
-        (
-            acts[0].action_type.as_str(),
-            acts[0].entity_type.as_str(),
-            acts[0].entity_id.as_str()
-        ),
-        ("board_create", "board", id.as_str())
-    );
+    assert_eq!(acts[0].target(), ("board_create", "board", id.as_str()));
     assert_eq!(acts[0].previous_text, "");
     let new = acts[0].new.clone();
     assert_eq!(

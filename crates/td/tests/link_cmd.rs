@@ -6,6 +6,16 @@ use common::{digest_id, keys, kinds, Project};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+/// The columns of an issue_files payload, in order.
+const FILE_KEYS: [&str; 6] = [
+    "id",
+    "issue_id",
+    "file_path",
+    "role",
+    "linked_sha",
+    "linked_at",
+];
+
 fn linked(env: &Project, issue: &str) -> Vec<String> {
     let db = env.conn();
     let mut stmt = db
@@ -34,26 +44,9 @@ fn link_stores_path_role_and_sha_and_logs_the_row() {
     );
     let acts = env.actions_since(mark);
     assert_eq!(acts.len(), 1);
-    assert_eq!(
-        (
-            acts[0].action_type.as_str(),
-            acts[0].entity_type.as_str(),
-            acts[0].entity_id.as_str()
-        ),
-        ("link_file", "issue_files", fid.as_str())
-    );
+    assert_eq!(acts[0].target(), ("link_file", "issue_files", fid.as_str()));
     let new = acts[0].new.clone();
-    assert_eq!(
-        keys(&new),
-        [
-            "id",
-            "issue_id",
-            "file_path",
-            "role",
-            "linked_sha",
-            "linked_at"
-        ]
-    );
+    assert_eq!(keys(&new), FILE_KEYS);
     assert_eq!(new["linked_sha"], json!(sha));
     assert_eq!(new["role"], json!("test"));
 
@@ -163,17 +156,7 @@ fn unlink_matches_exact_paths_and_globs_and_exits_zero_on_no_match() {
     let prev = acts[0].previous.clone();
     assert_eq!(prev["file_path"], json!("cmd_file_1.sh"));
     assert_eq!(prev["id"], json!(acts[0].entity_id));
-    assert_eq!(
-        keys(&prev),
-        [
-            "id",
-            "issue_id",
-            "file_path",
-            "role",
-            "linked_sha",
-            "linked_at"
-        ]
-    );
+    assert_eq!(keys(&prev), FILE_KEYS);
     let out = env.ok(&["unlink", &id, "pkg_file_3.json"]);
     assert_eq!(out.stdout, format!("UNLINKED 1 file(s) from {id}\n"));
     let mark = env.max_action_rowid();

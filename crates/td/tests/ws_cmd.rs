@@ -56,14 +56,7 @@ fn start_creates_logs_and_activates_once() {
     assert_eq!(active_ws(&env), Some(ws.clone()));
     let acts = env.actions_since(mark);
     assert_eq!(acts.len(), 1);
-    assert_eq!(
-        (
-            acts[0].action_type.as_str(),
-            acts[0].entity_type.as_str(),
-            acts[0].entity_id.as_str()
-        ),
-        ("create", "work_sessions", ws.as_str())
-    );
+    assert_eq!(acts[0].target(), ("create", "work_sessions", ws.as_str()));
     let new = acts[0].new.clone();
     assert_eq!(
         keys(&new),

@@ -388,6 +388,11 @@ impl Action {
         (&self.action_type, &self.entity_type)
     }
 
+    /// `(action_type, entity_type, entity_id)`: what was done to which row.
+    pub fn target(&self) -> (&str, &str, &str) {
+        (&self.action_type, &self.entity_type, &self.entity_id)
+    }
+
     /// The issue snapshot in new_data (unwrapping `{"issue":…}`).
     pub fn new_issue(&self) -> &Value {
         self.new.get("issue").unwrap_or(&self.new)
