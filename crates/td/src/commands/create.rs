@@ -29,10 +29,8 @@ pub struct Args {
     pub text: TextArgs,
     #[arg(long, visible_alias = "epic")]
     pub parent: Option<String>,
-    #[arg(long = "depends-on", action = clap::ArgAction::Append)]
-    pub depends_on: Vec<String>,
-    #[arg(long, action = clap::ArgAction::Append)]
-    pub blocks: Vec<String>,
+    #[command(flatten)]
+    pub deps: DepArgs,
     /// Minor issue: may be self-reviewed.
     #[arg(long)]
     pub minor: bool,
@@ -60,6 +58,29 @@ impl TextArgs {
         let description = text_or_file(description, self.description_file)?;
         let acceptance = text_or_file(self.acceptance, self.acceptance_file)?;
         Ok((description, acceptance))
+    }
+}
+
+/// The dependency flags `create` and `update` share.
+#[derive(Debug, clap::Args)]
+pub struct DepArgs {
+    #[arg(long = "depends-on", action = clap::ArgAction::Append)]
+    pub depends_on: Vec<String>,
+    #[arg(long, action = clap::ArgAction::Append)]
+    pub blocks: Vec<String>,
+}
+
+impl DepArgs {
+    /// `(issue, depends_on)` edges for `id`: its `--depends-on` ids, then the ids it
+    /// `--blocks`, normalised, in the order given.
+    pub fn edges(&self, id: &str) -> Vec<(String, String)> {
+        let on = split_list(&self.depends_on)
+            .into_iter()
+            .map(|d| (id.to_string(), ids::normalize_issue_id(&d)));
+        let blocked = split_list(&self.blocks)
+            .into_iter()
+            .map(|b| (ids::normalize_issue_id(&b), id.to_string()));
+        on.chain(blocked).collect()
     }
 }
 
@@ -166,11 +187,8 @@ pub fn run(g: &Global, mut a: Args) -> Result<()> {
     let t = ctx.begin()?;
     let id = insert_with_retry(&ctx, issue)?;
     let mut warnings = Vec::new();
-    for d in split_list(&a.depends_on) {
-        warnings.extend(link_dep(&ctx, &id, &ids::normalize_issue_id(&d))?);
-    }
-    for b in split_list(&a.blocks) {
-        warnings.extend(link_dep(&ctx, &ids::normalize_issue_id(&b), &id)?);
+    for (issue, dep) in a.deps.edges(&id) {
+        warnings.extend(link_dep(&ctx, &issue, &dep)?);
     }
     t.commit()?;
     // The e2e takes the first issue id in the combined output: CREATED must come first.

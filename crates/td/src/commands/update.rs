@@ -3,7 +3,7 @@
 use anyhow::{bail, Result};
 use td_core::model::Issue;
 
-use super::create::{parse_priority, parse_type, TextArgs};
+use super::create::{parse_priority, parse_type, DepArgs, TextArgs};
 use super::{split_list, Global};
 use crate::context::Ctx;
 use crate::store::issues::{self, Guard, Payload};
@@ -33,10 +33,8 @@ pub struct Args {
     pub sprint: Option<String>,
     #[arg(long)]
     pub parent: Option<String>,
-    #[arg(long = "depends-on", action = clap::ArgAction::Append)]
-    pub depends_on: Vec<String>,
-    #[arg(long, action = clap::ArgAction::Append)]
-    pub blocks: Vec<String>,
+    #[command(flatten)]
+    pub deps: DepArgs,
     /// Append to description/acceptance instead of replacing.
     #[arg(long)]
     pub append: bool,
@@ -86,11 +84,8 @@ fn update_one(ctx: &Ctx, id: &str, a: &Args, f: &Fields) -> Result<()> {
         Guard::UpdatedAt(loaded.updated_at),
         Payload::Plain,
     )?;
-    for d in split_list(&a.depends_on) {
-        add_dep(ctx, &id, &td_core::ids::normalize_issue_id(&d))?;
-    }
-    for b in split_list(&a.blocks) {
-        add_dep(ctx, &td_core::ids::normalize_issue_id(&b), &id)?;
+    for (issue, dep) in a.deps.edges(&id) {
+        add_dep(ctx, &issue, &dep)?;
     }
     if let Some(c) = &a.comment {
         entities::add_comment(&ctx.conn, ctx.me(), &id, c)?;
