@@ -17,7 +17,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn main() {
     let cfg = HarnessConfig::load_default().expect("harness.toml");
-    td_e2e::sut::binaries(&cfg).expect("build td and td-sync");
+    td_e2e::harness::sut::binaries(&cfg).expect("build td and td-sync");
     let setups: Vec<Duration> = (0..10)
         .map(|_| {
             let t = Instant::now();

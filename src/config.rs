@@ -76,6 +76,52 @@ pub struct ReportsConfig {
     pub dir: PathBuf,
 }
 
+/// `[faults]`: how fault worlds are tuned, and the liveness bound after heal.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsConfig {
+    /// td's HTTP timeout in worlds with network or server faults (td's own default is
+    /// 30 s, which would make every blackholed request cost half a minute).
+    #[serde(default = "default_td_timeout")]
+    pub td_timeout: String,
+    /// td's SQLite busy timeout in worlds with `busy_db` faults (td's own is 5 s).
+    #[serde(default = "default_td_busy_timeout")]
+    pub td_busy_timeout: String,
+    /// After heal, every replica must converge within this many rounds of `td sync`…
+    #[serde(default = "default_converge_rounds")]
+    pub converge_rounds: usize,
+    /// …and this much wall time.
+    #[serde(default = "default_converge_timeout")]
+    pub converge_timeout: String,
+}
+
+impl Default for FaultsConfig {
+    fn default() -> Self {
+        FaultsConfig {
+            td_timeout: default_td_timeout(),
+            td_busy_timeout: default_td_busy_timeout(),
+            converge_rounds: default_converge_rounds(),
+            converge_timeout: default_converge_timeout(),
+        }
+    }
+}
+
+fn default_td_timeout() -> String {
+    "2s".into()
+}
+
+fn default_td_busy_timeout() -> String {
+    "300ms".into()
+}
+
+fn default_converge_rounds() -> usize {
+    8
+}
+
+fn default_converge_timeout() -> String {
+    "60s".into()
+}
+
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -85,6 +131,8 @@ pub struct HarnessConfig {
     #[serde(default)]
     pub server_env: BTreeMap<String, String>,
     pub reports: ReportsConfig,
+    #[serde(default)]
+    pub faults: FaultsConfig,
     /// Directory the file was read from (relative paths resolve against it).
     #[serde(skip)]
     pub root: PathBuf,
@@ -138,14 +186,18 @@ impl HarnessConfig {
             return Err("[world] actors needs at least two names".into());
         }
         for (key, v) in [
-            ("command_timeout", &self.world.command_timeout),
-            ("health_timeout", &self.world.health_timeout),
+            ("[world] command_timeout", &self.world.command_timeout),
+            ("[world] health_timeout", &self.world.health_timeout),
+            ("[faults] td_timeout", &self.faults.td_timeout),
+            ("[faults] td_busy_timeout", &self.faults.td_busy_timeout),
+            ("[faults] converge_timeout", &self.faults.converge_timeout),
         ] {
             if parse_duration(v).is_none() {
-                return Err(format!(
-                    "[world] {key} = {v:?} is not a duration like \"30s\""
-                ));
+                return Err(format!("{key} = {v:?} is not a duration like \"30s\""));
             }
+        }
+        if self.faults.converge_rounds < 2 {
+            return Err("[faults] converge_rounds must be at least 2".into());
         }
         if self.world.sync_rounds == 0 {
             return Err("[world] sync_rounds must be at least 1".into());
@@ -164,6 +216,18 @@ impl HarnessConfig {
 
     pub fn health_timeout(&self) -> Duration {
         parse_duration(&self.world.health_timeout).expect("validated")
+    }
+
+    pub fn td_timeout(&self) -> Duration {
+        parse_duration(&self.faults.td_timeout).expect("validated")
+    }
+
+    pub fn td_busy_timeout(&self) -> Duration {
+        parse_duration(&self.faults.td_busy_timeout).expect("validated")
+    }
+
+    pub fn converge_timeout(&self) -> Duration {
+        parse_duration(&self.faults.converge_timeout).expect("validated")
     }
 
     /// The directory new worlds go in.

@@ -20,16 +20,20 @@ pub enum OpResult {
     Ok,
     ExpectedFail,
     UnexpectedFail,
+    /// Outcome unknown (Jepsen's `info`): a fault hit the operation, so it may or may not
+    /// have taken effect; the engine re-reads the database instead of assuming.
+    Info,
     Skip,
 }
 
 impl OpResult {
-    /// The JSON spelling (`ok`, `expected_fail`, `unexpected_fail`, `skip`).
+    /// The JSON spelling (`ok`, `expected_fail`, `unexpected_fail`, `info`, `skip`).
     pub fn as_str(self) -> &'static str {
         match self {
             OpResult::Ok => "ok",
             OpResult::ExpectedFail => "expected_fail",
             OpResult::UnexpectedFail => "unexpected_fail",
+            OpResult::Info => "info",
             OpResult::Skip => "skip",
         }
     }

@@ -4,18 +4,15 @@
 //! `faults` (nemesis), [`history`], [`verify`] (checker), [`scenarios`], [`report`],
 //! and [`case`] (the TOML case schema the runner in `tests/e2e.rs` reads).
 
-pub mod auth;
 pub mod case;
 pub mod config;
 pub mod driver;
 pub mod engine;
+pub mod faults;
 pub mod harness;
 pub mod history;
 pub mod junit;
-pub mod process;
 pub mod report;
 pub mod run;
 pub mod scenarios;
-pub mod server;
-pub mod sut;
 pub mod verify;

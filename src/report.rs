@@ -56,6 +56,32 @@ pub struct ChaosReport {
     pub sync_stats: SyncStats,
     /// All verifications passed and no action failed unexpectedly.
     pub pass: bool,
+    /// Faults injected per kind and operations whose outcome they made unknown (absent in
+    /// reports built without a world).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<FaultStats>,
+    /// How the world converged after heal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub convergence: Option<ConvergenceStats>,
+}
+
+/// The nemesis's part of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultStats {
+    /// Faults that fired, per kind (`partition`, `lost_response`, …).
+    pub injected: BTreeMap<String, u64>,
+    /// Operations recorded with result `info` (outcome unknown because of a fault).
+    pub info_ops: u64,
+    /// What a replay with the same seed cannot reproduce, if anything.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub replay_note: String,
+}
+
+/// Rounds and wall time from heal to quiet replicas.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvergenceStats {
+    pub rounds: u64,
+    pub millis: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +152,47 @@ impl ChaosReport {
                 count: facts.sync_count,
             },
             pass,
+            faults: None,
+            convergence: None,
         }
+    }
+
+    /// Adds the fault counts of the world and the `info` operations of its history.
+    pub fn set_faults(
+        &mut self,
+        counts: &BTreeMap<crate::faults::FaultKind, u64>,
+        records: &[crate::history::OperationRecord],
+    ) {
+        let timing = [
+            crate::faults::FaultKind::Latency,
+            crate::faults::FaultKind::SlowLink,
+        ];
+        let replay_note = if timing.iter().any(|k| counts.contains_key(k)) {
+            "latency values replay exactly from the seed; their wall-clock effects (which \
+             requests overlap inside the server, what times out) may differ"
+                .to_string()
+        } else {
+            String::new()
+        };
+        self.faults = Some(FaultStats {
+            injected: counts
+                .iter()
+                .map(|(k, n)| (k.name().to_string(), *n))
+                .collect(),
+            info_ops: records
+                .iter()
+                .filter(|r| r.result == crate::history::OpResult::Info)
+                .count() as u64,
+            replay_note,
+        });
+    }
+
+    /// Adds how the world converged after heal.
+    pub fn set_convergence(&mut self, rounds: usize, elapsed: std::time::Duration) {
+        self.convergence = Some(ConvergenceStats {
+            rounds: rounds as u64,
+            millis: elapsed.as_millis() as u64,
+        });
     }
 
     /// Pretty JSON with 2-space indent.

@@ -42,8 +42,10 @@ fn a_full_chaos_case_parses() {
             sync_mode: SyncMode::Aggressive,
             conflict_rate: 30,
             verify: vec![CheckKind::Convergence, CheckKind::Causal],
-            faults: Faults {
-                server_restart_every: 50
+            faults: FaultPlan {
+                server_restart_every: 50,
+                partition_actions: (3, 12),
+                ..FaultPlan::default()
             },
         })
     );
@@ -231,7 +233,10 @@ fn the_design_steps_case_parses() {
     );
     assert_eq!(
         s.steps[7].action,
-        StepAction::Sync(SyncTarget::Actor("bob".into()))
+        StepAction::Sync {
+            target: SyncTarget::Actor("bob".into()),
+            expect: Expect::Ok
+        }
     );
 }
 
@@ -309,4 +314,186 @@ fn sql_literals_match_types() {
     assert!(SqlLiteral::Integer(1).matches(&Value::Integer(1)));
     assert!(!SqlLiteral::Text("1".into()).matches(&Value::Integer(1)));
     assert!(!SqlLiteral::Text(String::new()).matches(&Value::Null));
+}
+
+const FAULTS: &str = r#"
+kind = "chaos"
+actors = 3
+actions = 50
+[faults]
+partition = 5
+partition_modes = ["refuse", "drop_responses"]
+partition_actions = [2, 4]
+lost_response = 2.5
+busy_db = 10
+latency = ["1ms", "20ms"]
+slow_link = 50000
+server_pause = 3
+clock_skew = ["+2d", "0", "-90m"]
+clock_jump = 1
+"#;
+
+#[test]
+fn a_faults_table_becomes_a_plan() {
+    use td_e2e::faults::{FaultKind, PartitionMode};
+    let CaseKind::Chaos(c) = parse_str(FAULTS).unwrap().kind else {
+        panic!()
+    };
+    let p = c.faults;
+    assert_eq!(p.partition, 500, "basis points");
+    assert_eq!(
+        p.partition_modes,
+        vec![PartitionMode::Refuse, PartitionMode::DropResponses]
+    );
+    assert_eq!(p.partition_actions, (2, 4));
+    assert_eq!(p.requests.basis_points[&FaultKind::LostResponse], 250);
+    assert_eq!(p.requests.basis_points[&FaultKind::BusyDb], 1000);
+    assert_eq!(
+        p.requests.latency,
+        Some((Duration::from_millis(1), Duration::from_millis(20)))
+    );
+    assert_eq!(p.requests.slow_link, Some(50_000));
+    assert_eq!(p.clock_offsets, vec![172_800, 0, -5_400]);
+    assert_eq!((p.server_pause, p.clock_jump), (300, 100));
+    assert!(p.needs_faketime());
+}
+
+#[test]
+fn bad_fault_values_name_their_key_and_line() {
+    let bad = [
+        ("lost_response = 120", "faults.lost_response", "percentage"),
+        ("partition = \"often\"", "faults.partition", "percentage"),
+        (
+            "partition_modes = [\"sideways\"]",
+            "faults.partition_modes",
+            "sideways",
+        ),
+        (
+            "partition_actions = [5, 2]",
+            "faults.partition_actions",
+            "lo ≤ hi",
+        ),
+        ("latency = [\"20ms\", \"1ms\"]", "faults.latency", "lo ≤ hi"),
+        ("slow_link = 0", "faults.slow_link", "> 0"),
+        (
+            "clock_skew = [\"+1d\", \"+2d\", \"+3d\"]",
+            "faults.clock_skew",
+            "3 offsets for 2",
+        ),
+        (
+            "clock_skew = [\"+10s\"]",
+            "faults.clock_skew",
+            "at least 60s",
+        ),
+        (
+            "reset = 60\ntruncate = 50",
+            "faults.truncate",
+            "more than 100%",
+        ),
+        ("nemesis = 3", "faults.nemesis", "unknown field"),
+    ];
+    for (line, key, why) in bad {
+        let text = format!("kind = \"chaos\"\nactors = 2\nactions = 5\n[faults]\n{line}\n");
+        let e = err(&text);
+        assert_eq!(e.key.as_deref(), Some(key), "{line}: {e}");
+        assert!(e.line >= 5, "{line}: {e}");
+        assert!(e.to_string().contains(why), "{line}: {e}");
+    }
+}
+
+const FAULT_STEPS: &str = r#"
+kind = "steps"
+actors = 2
+[[step]]
+fault = { kind = "partition", actor = "alice", mode = "blackhole" }
+[[step]]
+sync = "alice"
+expect = "fail"
+[[step]]
+heal = true
+[[step]]
+fault = { kind = "lost_response", actor = "bob" }
+[[step]]
+fault = { kind = "clock_skew", actor = "bob", offset = "-3h" }
+[[step]]
+fault = "restart_server"
+"#;
+
+#[test]
+fn fault_steps_parse() {
+    use td_e2e::faults::{Fault, FaultKind, PartitionMode};
+    let CaseKind::Steps(s) = parse_str(FAULT_STEPS).unwrap().kind else {
+        panic!()
+    };
+    let actions: Vec<StepAction> = s.steps.into_iter().map(|s| s.action).collect();
+    assert_eq!(
+        actions[0],
+        StepAction::Fault(FaultStep::Invoke(Fault::Partition {
+            actor: "alice".into(),
+            mode: PartitionMode::Blackhole
+        }))
+    );
+    assert_eq!(
+        actions[1],
+        StepAction::Sync {
+            target: SyncTarget::Actor("alice".into()),
+            expect: Expect::Fail
+        }
+    );
+    assert_eq!(actions[2], StepAction::Heal);
+    let StepAction::Fault(FaultStep::Invoke(Fault::Requests { actor, rates, .. })) = &actions[3]
+    else {
+        panic!("{:?}", actions[3])
+    };
+    assert_eq!(actor, "bob");
+    assert_eq!(rates.basis_points[&FaultKind::LostResponse], 10_000);
+    assert_eq!(
+        actions[4],
+        StepAction::Fault(FaultStep::Invoke(Fault::ClockSkew {
+            actor: "bob".into(),
+            offset_secs: -10_800
+        }))
+    );
+    assert_eq!(actions[5], StepAction::Fault(FaultStep::RestartServer));
+}
+
+#[test]
+fn bad_fault_steps_are_located() {
+    let bad = [
+        ("fault = { kind = \"meteor\" }", "unknown fault kind"),
+        ("fault = { kind = \"partition\" }", "needs `actor`"),
+        (
+            "fault = { kind = \"partition\", actor = \"zed\" }",
+            "unknown actor",
+        ),
+        (
+            "fault = { kind = \"partition\", actor = \"bob\", mode = \"x\" }",
+            "partition mode",
+        ),
+        (
+            "fault = { kind = \"reset\", actor = \"bob\", percent = 0 }",
+            "percent",
+        ),
+        (
+            "fault = { kind = \"reset\", actor = \"bob\", colour = 1 }",
+            "unknown key `colour`",
+        ),
+        (
+            "fault = { kind = \"clock_skew\", actor = \"bob\", offset = \"soon\" }",
+            "offset",
+        ),
+        ("fault = 3", "a name or a table"),
+        ("heal = false", "only `true`"),
+        ("sync = \"all\"\nsave = \"x\"", "td steps only"),
+    ];
+    for (line, why) in bad {
+        let text = format!("kind = \"steps\"\nactors = 2\n[[step]]\n{line}\n");
+        let e = err(&text);
+        assert!(e.to_string().contains(why), "{line}: {e}");
+        assert!(
+            e.key.as_deref().unwrap_or("").starts_with("step[1]"),
+            "{line}: {e}"
+        );
+        assert!(e.line >= 3, "{line}: {e}");
+    }
 }

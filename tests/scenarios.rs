@@ -20,6 +20,7 @@ fn run(name: &str) {
     let opts = WorldOptions {
         actors: sc.actors,
         late: sc.late.iter().map(|s| s.to_string()).collect(),
+        td_env: Vec::new(),
     };
     let mut h = Harness::setup(&cfg, &opts).expect("world setup");
     let started = Instant::now();

@@ -16,6 +16,7 @@ mod error;
 mod placeholder;
 mod schema;
 mod validate;
+mod validate_faults;
 mod validate_steps;
 
 use std::fmt;
@@ -28,6 +29,7 @@ pub use validate::parse;
 
 /// The engine owns how a chaos run is paced and bounded; a case names them directly.
 pub use crate::engine::{Budget, SyncMode};
+pub use crate::faults::FaultPlan;
 
 use crate::verify::CheckKind;
 
@@ -111,14 +113,8 @@ pub struct ChaosCase {
     pub conflict_rate: u8,
     /// Checks to run after the final sync, in file order (all of them when omitted).
     pub verify: Vec<CheckKind>,
-    pub faults: Faults,
-}
-
-/// Faults injected during a chaos run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Faults {
-    /// Restart the server every N actions; 0 = never.
-    pub server_restart_every: u64,
+    /// Faults injected during the run (none by default).
+    pub faults: FaultPlan,
 }
 
 /// A named scenario from `src/scenarios/`.
@@ -156,8 +152,14 @@ pub enum StepAction {
         /// The output must contain this text.
         output_contains: Option<String>,
     },
-    Sync(SyncTarget),
+    /// `td sync` by one actor or `sync_all`, expected to succeed, fail or either.
+    Sync {
+        target: SyncTarget,
+        expect: Expect,
+    },
     Fault(FaultStep),
+    /// End every fault.
+    Heal,
     Verify(Vec<CheckKind>),
     /// Run a read-only query on `actor`'s database and compare typed values.
     Sql {
@@ -197,11 +199,13 @@ pub enum SyncTarget {
 }
 
 /// A fault step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultStep {
     RestartServer,
     StopServer,
     StartServer,
+    /// Any fault of the nemesis (partition, per-request faults, pause, clock skew).
+    Invoke(crate::faults::Fault),
 }
 
 impl FaultStep {

@@ -42,12 +42,48 @@ pub(super) struct ChaosFile {
     pub faults: Option<FaultsFile>,
 }
 
-/// `[faults]` of a chaos case.
+/// `[faults]` of a chaos case. Rates are percentages (0–100, fractions allowed): of loop
+/// iterations for windows and clock jumps, of requests for per-request faults, of sync points
+/// for pauses. Every enabled kind must fire at least once in the run.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FaultsFile {
     /// Restart the server every N actions (≥ 0, default 0 = never).
     pub server_restart_every: Option<Spanned<i64>>,
+    /// % of iterations that cut one actor off for a window of actions.
+    pub partition: Option<Spanned<toml::Value>>,
+    /// Partition modes to draw from: `refuse`, `blackhole`, `drop_responses` (default all).
+    pub partition_modes: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Window length in actions, `[lo, hi]` (default `[3, 12]`).
+    pub partition_actions: Option<Spanned<Vec<i64>>>,
+    /// % of requests whose answer is lost after the server committed them.
+    pub lost_response: Option<Spanned<toml::Value>>,
+    /// % of requests whose answer is reset halfway through the body.
+    pub reset: Option<Spanned<toml::Value>>,
+    /// % of requests whose answer is cut short and closed.
+    pub truncate: Option<Spanned<toml::Value>>,
+    /// % of requests the proxy answers 500 without forwarding.
+    pub http_500: Option<Spanned<toml::Value>>,
+    /// % of requests answered 503.
+    pub http_503: Option<Spanned<toml::Value>>,
+    /// % of requests answered 429 with `Retry-After: 1`.
+    pub http_429: Option<Spanned<toml::Value>>,
+    /// % of push/pull requests during which td-sync is killed -9 (then restarted).
+    pub server_kill: Option<Spanned<toml::Value>>,
+    /// % of push/pull requests during which the td waiting for them is killed -9.
+    pub client_kill: Option<Spanned<toml::Value>>,
+    /// % of pull requests (with events) during which the actor's database is write-locked.
+    pub busy_db: Option<Spanned<toml::Value>>,
+    /// Extra delay per request, `["1ms", "20ms"]` (uniform between the two).
+    pub latency: Option<Spanned<Vec<String>>>,
+    /// Bodies relayed at this many bytes per second (> 0).
+    pub slow_link: Option<Spanned<i64>>,
+    /// % of sync points during which the server is paused (SIGSTOP).
+    pub server_pause: Option<Spanned<toml::Value>>,
+    /// A fixed clock offset per actor, in order: `["+2d", "-3h", "0"]` (needs libfaketime).
+    pub clock_skew: Option<Spanned<Vec<String>>>,
+    /// % of iterations where one actor's clock jumps (±1 minute to 3 days).
+    pub clock_jump: Option<Spanned<toml::Value>>,
 }
 
 /// `kind = "scenario"`: a named scenario of `src/scenarios/`.
@@ -85,7 +121,7 @@ pub(super) struct StepsFile {
     pub step: Vec<Spanned<StepFile>>,
 }
 
-/// One `[[step]]`: exactly one of `td`, `sync`, `fault`, `verify`, `sql`.
+/// One `[[step]]`: exactly one of `td`, `sync`, `fault`, `heal`, `verify`, `sql`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct StepFile {
@@ -95,14 +131,17 @@ pub(super) struct StepFile {
     pub td: Option<Spanned<Vec<String>>>,
     /// With `td`: save the `CREATED td-…` id under this name.
     pub save: Option<Spanned<String>>,
-    /// With `td`: `ok` (default), `fail` or `any`.
+    /// With `td` or `sync`: `ok` (default), `fail` or `any`.
     pub expect: Option<Spanned<String>>,
     /// With `td`: text the output must contain.
     pub output_contains: Option<Spanned<String>>,
     /// `"all"` (sync_all) or an actor name (one `td sync`).
     pub sync: Option<Spanned<String>>,
-    /// `restart_server`, `stop_server` or `start_server`.
-    pub fault: Option<Spanned<String>>,
+    /// `"restart_server"`, `"stop_server"`, `"start_server"`, or a table
+    /// `{ kind = "...", actor = "...", ... }` starting any fault kind (see README).
+    pub fault: Option<Spanned<toml::Value>>,
+    /// `heal = true`: end every fault (server up, proxies passing, clocks real).
+    pub heal: Option<Spanned<bool>>,
     /// Checks to run now (names from [`CheckKind`](crate::verify::CheckKind)).
     pub verify: Option<Spanned<Vec<Spanned<String>>>>,
     /// A read-only query on one actor's database.
@@ -116,6 +155,7 @@ impl StepFile {
             ("td", self.td.as_ref().map(Spanned::span)),
             ("sync", self.sync.as_ref().map(Spanned::span)),
             ("fault", self.fault.as_ref().map(Spanned::span)),
+            ("heal", self.heal.as_ref().map(Spanned::span)),
             ("verify", self.verify.as_ref().map(Spanned::span)),
             ("sql", self.sql.as_ref().map(Spanned::span)),
         ])

@@ -9,7 +9,9 @@ use toml::Spanned;
 use super::error::Cx;
 use super::schema::{ChaosFile, KindProbe, ScenarioFile};
 use super::SyncMode;
-use super::{validate_steps, Budget, Case, CaseError, CaseKind, ChaosCase, Faults, ScenarioCase};
+use super::{
+    validate_faults, validate_steps, Budget, Case, CaseError, CaseKind, ChaosCase, ScenarioCase,
+};
 use crate::config::parse_duration;
 use crate::verify::CheckKind;
 
@@ -55,7 +57,7 @@ pub(super) fn actors(cx: &Cx<'_>, v: &Spanned<i64>) -> Result<usize, CaseError> 
     )
 }
 
-fn non_negative(n: &i64) -> Option<u64> {
+pub(super) fn non_negative(n: &i64) -> Option<u64> {
     u64::try_from(*n).ok()
 }
 
@@ -128,26 +130,19 @@ fn chaos(cx: &Cx<'_>, f: ChaosFile) -> Result<(bool, CaseKind), CaseError> {
         None => CheckKind::ALL.to_vec(),
         Some(v) => check_names(cx, "verify", v)?,
     };
-    let server_restart_every = match f
-        .faults
-        .as_ref()
-        .and_then(|x| x.server_restart_every.as_ref())
-    {
-        None => 0,
-        Some(n) => cx.value(n, "faults.server_restart_every", non_negative, |n| {
-            format!("server_restart_every must be ≥ 0, got {n}")
-        })?,
+    let actors = actors(cx, &f.actors)?;
+    let faults = match &f.faults {
+        None => Default::default(),
+        Some(x) => validate_faults::plan(cx, x, actors)?,
     };
     let case = ChaosCase {
-        actors: actors(cx, &f.actors)?,
+        actors,
         budget,
         seed: seed(cx, f.seed.as_ref())?,
         sync_mode,
         conflict_rate,
         verify,
-        faults: Faults {
-            server_restart_every,
-        },
+        faults,
     };
     Ok((f.ignored, CaseKind::Chaos(case)))
 }

@@ -11,8 +11,8 @@ use super::placeholder::{is_name, placeholders};
 use super::schema::{SqlFile, StepFile, StepsFile};
 use super::validate::{actors, check_names};
 use super::{
-    CaseError, CaseKind, Expect, FaultStep, SqlExpect, SqlLiteral, Step, StepAction, StepsCase,
-    SyncTarget, DEFAULT_ACTORS,
+    validate_faults, CaseError, CaseKind, Expect, SqlExpect, SqlLiteral, Step, StepAction,
+    StepsCase, SyncTarget, DEFAULT_ACTORS,
 };
 
 pub(super) fn steps(cx: &Cx<'_>, f: StepsFile) -> Result<(bool, CaseKind), CaseError> {
@@ -56,33 +56,38 @@ impl StepValidator<'_> {
     fn step(&mut self, s: &Spanned<StepFile>) -> Result<Step, CaseError> {
         self.index += 1;
         let f = s.get_ref();
-        let action = match f.actions().as_slice() {
-            [] => {
-                return Err(self.cx.error(
+        let action =
+            match f.actions().as_slice() {
+                [] => return Err(self.cx.error(
                     s.span(),
                     format!("step[{}]", self.index),
-                    "a step needs exactly one of td, sync, fault, verify, sql; it has none",
-                ))
-            }
-            [(only, _)] => *only,
-            [(first, _), (second, span), ..] => {
-                return Err(self.error(
-                    span.clone(),
-                    second,
-                    format!(
-                        "a step does exactly one of td, sync, fault, verify, sql; \
+                    "a step needs exactly one of td, sync, fault, heal, verify, sql; it has none",
+                )),
+                [(only, _)] => *only,
+                [(first, _), (second, span), ..] => {
+                    return Err(self.error(
+                        span.clone(),
+                        second,
+                        format!(
+                            "a step does exactly one of td, sync, fault, heal, verify, sql; \
                          this one has both `{first}` and `{second}`"
-                    ),
-                ))
-            }
-        };
+                        ),
+                    ))
+                }
+            };
         if action != "td" {
-            self.reject_td_only_keys(f)?;
+            self.reject_td_only_keys(f, action == "sync")?;
         }
         let action = match action {
             "td" => self.td(f)?,
-            "sync" => self.sync(f.sync.as_ref().expect("present"))?,
-            "fault" => self.fault(f.fault.as_ref().expect("present"))?,
+            "sync" => self.sync(f.sync.as_ref().expect("present"), self.expect(f)?)?,
+            "fault" => StepAction::Fault(validate_faults::step_fault(
+                self.cx,
+                &self.key("fault"),
+                f.fault.as_ref().expect("present"),
+                self.actors,
+            )?),
+            "heal" => self.heal(f.heal.as_ref().expect("present"))?,
             "verify" => StepAction::Verify(check_names(
                 self.cx,
                 &self.key("verify"),
@@ -96,8 +101,12 @@ impl StepValidator<'_> {
         })
     }
 
-    fn reject_td_only_keys(&self, f: &StepFile) -> Result<(), CaseError> {
-        match f.td_only_keys().into_iter().next() {
+    fn reject_td_only_keys(&self, f: &StepFile, sync: bool) -> Result<(), CaseError> {
+        let extra = f
+            .td_only_keys()
+            .into_iter()
+            .find(|(k, _)| !(sync && *k == "expect"));
+        match extra {
             None => Ok(()),
             Some((k, span)) => Err(self.error(span, k, format!("`{k}` belongs to td steps only"))),
         }
@@ -129,15 +138,7 @@ impl StepValidator<'_> {
         for arg in td.get_ref() {
             self.placeholders_known("td", td.span(), arg)?;
         }
-        let expect = match &f.expect {
-            None => Expect::Ok,
-            Some(e) => self.cx.value(
-                e,
-                self.key("expect"),
-                |s| Expect::parse(s),
-                |s| format!("expect must be ok, fail or any, got {s:?}"),
-            )?,
-        };
+        let expect = self.expect(f)?;
         let save = f.save.as_ref().map(|s| self.save(s)).transpose()?;
         Ok(StepAction::Td {
             actor,
@@ -146,6 +147,25 @@ impl StepValidator<'_> {
             expect,
             output_contains: f.output_contains.as_ref().map(|o| o.get_ref().clone()),
         })
+    }
+
+    fn expect(&self, f: &StepFile) -> Result<Expect, CaseError> {
+        match &f.expect {
+            None => Ok(Expect::Ok),
+            Some(e) => self.cx.value(
+                e,
+                self.key("expect"),
+                |s| Expect::parse(s),
+                |s| format!("expect must be ok, fail or any, got {s:?}"),
+            ),
+        }
+    }
+
+    fn heal(&self, v: &Spanned<bool>) -> Result<StepAction, CaseError> {
+        if !*v.get_ref() {
+            return Err(self.error(v.span(), "heal", "heal takes only `true`"));
+        }
+        Ok(StepAction::Heal)
     }
 
     fn save(&mut self, s: &Spanned<String>) -> Result<String, CaseError> {
@@ -183,25 +203,17 @@ impl StepValidator<'_> {
         }
     }
 
-    fn sync(&self, v: &Spanned<String>) -> Result<StepAction, CaseError> {
-        if v.get_ref() == "all" {
-            return Ok(StepAction::Sync(SyncTarget::All));
-        }
-        let actor = self.actor("sync", v).map_err(|mut e| {
-            e.message = format!("sync must be \"all\" or an actor name; {}", e.message);
-            e
-        })?;
-        Ok(StepAction::Sync(SyncTarget::Actor(actor)))
-    }
-
-    fn fault(&self, v: &Spanned<String>) -> Result<StepAction, CaseError> {
-        let fault = self.cx.value(
-            v,
-            self.key("fault"),
-            |s| FaultStep::parse(s),
-            |s| format!("unknown fault {s:?} (restart_server, stop_server or start_server)"),
-        )?;
-        Ok(StepAction::Fault(fault))
+    fn sync(&self, v: &Spanned<String>, expect: Expect) -> Result<StepAction, CaseError> {
+        let target = if v.get_ref() == "all" {
+            SyncTarget::All
+        } else {
+            let actor = self.actor("sync", v).map_err(|mut e| {
+                e.message = format!("sync must be \"all\" or an actor name; {}", e.message);
+                e
+            })?;
+            SyncTarget::Actor(actor)
+        };
+        Ok(StepAction::Sync { target, expect })
     }
 
     fn sql(&self, v: &Spanned<SqlFile>) -> Result<StepAction, CaseError> {

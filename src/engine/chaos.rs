@@ -1,7 +1,7 @@
 //! The chaos loop (harness spec §4.1, with the bash suite's conflict machinery, §8.3):
 //! actions, bursts and conflict rounds between syncs; full `sync_all`s interleaved with
 //! syncs of a random subset of actors in random order; the models refreshed from each synced
-//! actor's database; an optional server restart every N actions through a [`Nemesis`].
+//! actor's database; faults from a [`FaultSchedule`] injected through a [`Nemesis`].
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,7 +10,8 @@ use rand_pcg::Pcg64;
 
 use super::seeds::{self, intn, Purpose};
 use super::{ChaosEngine, EngineError};
-use crate::driver::{Driver, DriverError};
+use crate::driver::Driver;
+use crate::faults::{Fault, FaultPlan, FaultSchedule, Nemesis};
 use crate::history::{OpResult, OperationHistory, OperationRecord};
 
 /// How often the loop syncs: a batch size drawn uniformly from the mode's range.
@@ -73,13 +74,14 @@ pub struct ChaosConfig {
     /// % of sync points that sync a random subset of actors in random order instead of
     /// a full `sync_all`.
     pub subset_sync_rate: u32,
-    /// Restart the server every N actions (0 = never); needs a [`Nemesis`].
-    pub server_restart_every: u64,
+    /// Faults to inject (restarts, partitions, per-request faults, pauses, clocks); a
+    /// non-empty plan needs a [`Nemesis`].
+    pub faults: FaultPlan,
 }
 
 impl ChaosConfig {
     /// `actions` actions, adaptive syncs, 20 % conflict rounds, 5 % bursts (bash used 10 %,
-    /// which spends ~40 % of the actions on burst edits), 30 % subset syncs.
+    /// which spends ~40 % of the actions on burst edits), 30 % subset syncs, no faults.
     pub fn new(seed: u64, actions: u64) -> Self {
         ChaosConfig {
             seed,
@@ -88,7 +90,7 @@ impl ChaosConfig {
             conflict_rate: 20,
             burst_rate: 5,
             subset_sync_rate: 30,
-            server_restart_every: 0,
+            faults: FaultPlan::default(),
         }
     }
 
@@ -101,21 +103,15 @@ impl ChaosConfig {
         let (lo, hi) = self.sync_mode.batch();
         format!(
             "{} {budget} sync-mode={} ({lo}-{hi}) conflict-rate={}% burst-rate={}% \
-             subset-sync-rate={}% server-restart-every={}",
+             subset-sync-rate={}% {}",
             seeds::SeedPlan::new(self.seed),
             self.sync_mode.as_str(),
             self.conflict_rate,
             self.burst_rate,
             self.subset_sync_rate,
-            self.server_restart_every
+            self.faults.describe()
         )
     }
-}
-
-/// Faults the harness can inject; the engine only says when.
-pub trait Nemesis {
-    /// Stops and restarts the sync server, returning once it is healthy again.
-    fn restart_server(&self) -> Result<(), DriverError>;
 }
 
 /// Where the loop is.
@@ -126,6 +122,8 @@ pub struct Progress {
     pub total: Option<u64>,
     pub syncs: u64,
     pub unexpected: u64,
+    /// Faults started by the schedule so far (per-request firings are counted by the world).
+    pub faults: u64,
     pub elapsed: Duration,
 }
 
@@ -148,41 +146,51 @@ pub struct ChaosOutcome<'d> {
     pub iterations: u64,
     /// Sync points (a full `sync_all` or a subset round), failed ones included.
     pub syncs: u64,
+    /// Syncs that failed with no fault to explain it (each one is a finding).
     pub sync_errors: Vec<String>,
-    pub restarts: u64,
+    /// Syncs whose outcome a fault made unknown (`info` in the history).
+    pub info_syncs: u64,
+    /// Faults the schedule started (restarts, partitions, pauses, clock jumps).
+    pub faults_started: u64,
     pub elapsed: Duration,
     /// False when the run stopped on wall time.
     pub replayable: bool,
 }
 
 /// Runs the chaos loop on `driver` until the budget is spent. Infrastructure failures
-/// (driver spawn errors, database reads, a failed restart) stop it with an error; failed td
-/// commands are results in the engine's stats, failed syncs are listed in the outcome.
+/// (driver spawn errors, database reads, a fault that cannot be injected) stop it with an
+/// error; failed td commands are results in the engine's stats; failed syncs are `info`
+/// when a fault explains them and listed in `sync_errors` otherwise.
 pub fn run_chaos<'d>(
     driver: &'d dyn Driver,
     config: &ChaosConfig,
     hooks: ChaosHooks<'_>,
 ) -> Result<ChaosOutcome<'d>, EngineError> {
-    if config.server_restart_every > 0 && hooks.nemesis.is_none() {
-        return Err(EngineError::Config(
-            "server_restart_every needs a nemesis to restart the server".into(),
-        ));
+    if !config.faults.is_empty() && hooks.nemesis.is_none() {
+        return Err(EngineError::Config(format!(
+            "{} needs a nemesis to inject them",
+            config.faults.describe()
+        )));
     }
     let mut engine = ChaosEngine::new(driver, config.seed)?.with_history(hooks.history);
     engine.refresh_all()?;
+    let faults = FaultSchedule::new(&config.faults, config.seed);
     let mut run = Run {
         config,
         nemesis: hooks.nemesis,
         loop_rng: seeds::stream(config.seed, Purpose::Loop),
         schedule: Schedule::new(config),
+        faults,
         start: Instant::now(),
         done: 0,
         iterations: 0,
         syncs: 0,
         sync_errors: Vec::new(),
-        restarts: 0,
-        next_restart: config.server_restart_every,
+        info_syncs: 0,
+        faults_started: 0,
     };
+    let initial = run.faults.initial(&engine.actors);
+    run.invoke_all(&initial)?;
     let mut progress = hooks.progress;
     while !run.finished() {
         run.iterate(&mut engine)?;
@@ -196,7 +204,8 @@ pub fn run_chaos<'d>(
         iterations: run.iterations,
         syncs: run.syncs,
         sync_errors: run.sync_errors,
-        restarts: run.restarts,
+        info_syncs: run.info_syncs,
+        faults_started: run.faults_started,
         elapsed: run.start.elapsed(),
         replayable: matches!(config.budget, Budget::Actions(_)),
     })
@@ -236,13 +245,23 @@ struct Run<'c, 'n> {
     nemesis: Option<&'n dyn Nemesis>,
     loop_rng: Pcg64,
     schedule: Schedule,
+    faults: FaultSchedule,
     start: Instant,
     done: u64,
     iterations: u64,
     syncs: u64,
     sync_errors: Vec<String>,
-    restarts: u64,
-    next_restart: u64,
+    info_syncs: u64,
+    faults_started: u64,
+}
+
+/// How one sync ended.
+enum SyncEnd {
+    Ok,
+    /// Failed, and a fault explains it: the outcome is unknown.
+    Info(String),
+    /// Failed with nothing to explain it.
+    Failed(String),
 }
 
 impl Run<'_, '_> {
@@ -264,6 +283,7 @@ impl Run<'_, '_> {
             },
             syncs: self.syncs,
             unexpected: engine.stats.unexpected,
+            faults: self.faults_started,
             elapsed: self.start.elapsed(),
         }
     }
@@ -281,7 +301,12 @@ impl Run<'_, '_> {
         };
         self.done += n;
         self.schedule.since += n as usize;
-        self.maybe_restart()?;
+        if let Some(nemesis) = self.nemesis {
+            for actor in &engine.actors {
+                nemesis.after_op(actor, true);
+            }
+        }
+        self.nemesis_step(engine)?;
         if self.schedule.since >= self.schedule.next {
             self.sync_point(engine)?;
             self.schedule.redraw();
@@ -289,22 +314,50 @@ impl Run<'_, '_> {
         Ok(())
     }
 
-    fn maybe_restart(&mut self) -> Result<(), EngineError> {
-        let every = self.config.server_restart_every;
-        if every == 0 || self.done < self.next_restart {
+    /// The schedule's faults after this iteration: windows that close, faults that start.
+    fn nemesis_step(&mut self, engine: &ChaosEngine<'_>) -> Result<(), EngineError> {
+        if self.config.faults.is_empty() {
             return Ok(());
         }
+        let (end, start) = self.faults.after_iteration(self.done, &engine.actors);
         let nemesis = self.nemesis.expect("checked at start");
-        nemesis.restart_server().map_err(EngineError::Nemesis)?;
-        self.restarts += 1;
-        self.next_restart = (self.done / every + 1) * every;
+        for f in &end {
+            nemesis.end(f).map_err(EngineError::Nemesis)?;
+        }
+        self.invoke_all(&start)
+    }
+
+    fn invoke_all(&mut self, faults: &[Fault]) -> Result<(), EngineError> {
+        let Some(nemesis) = self.nemesis else {
+            return Ok(());
+        };
+        for f in faults {
+            nemesis.invoke(f).map_err(EngineError::Nemesis)?;
+            self.faults_started += u64::from(f.kind().is_some());
+        }
         Ok(())
     }
 
     /// A full `sync_all`, or (subset_sync_rate %) `td sync` for 1..=n actors in random
-    /// order; each synced actor's model is then re-read from its database.
+    /// order; each synced actor's model is then re-read from its database. The server may
+    /// be paused for the whole sync point.
     fn sync_point(&mut self, engine: &mut ChaosEngine<'_>) -> Result<(), EngineError> {
         self.syncs += 1;
+        let pause = !self.config.faults.is_empty() && self.faults.pause_for_sync();
+        if pause {
+            self.invoke_all(&[Fault::ServerPause])?;
+        }
+        let result = self.sync_point_inner(engine);
+        if pause {
+            let nemesis = self.nemesis.expect("checked at start");
+            nemesis
+                .end(&Fault::ServerPause)
+                .map_err(EngineError::Nemesis)?;
+        }
+        result
+    }
+
+    fn sync_point_inner(&mut self, engine: &mut ChaosEngine<'_>) -> Result<(), EngineError> {
         let n = engine.actors.len();
         let rng = &mut self.schedule.rng;
         if intn(rng, 100) < self.config.subset_sync_rate as usize {
@@ -319,6 +372,15 @@ impl Run<'_, '_> {
             }
             return Ok(());
         }
+        if self.nemesis.is_some() {
+            // Every actor, every round, one by one: each sync's outcome is judged on its own.
+            for _ in 0..SYNC_ALL_ROUNDS {
+                for a in 0..n {
+                    self.sync_one(engine, a);
+                }
+            }
+            return engine.refresh_all();
+        }
         let started = Instant::now();
         let result = engine.driver.sync_all();
         let error = result.err().map(|e| format!("sync_all: {e}"));
@@ -328,7 +390,7 @@ impl Run<'_, '_> {
             "*",
             started,
             "",
-            error.as_deref(),
+            error.as_deref().map(|e| (OpResult::UnexpectedFail, e)),
         );
         self.sync_errors.extend(error);
         engine.refresh_all()
@@ -336,26 +398,51 @@ impl Run<'_, '_> {
 
     fn sync_one(&mut self, engine: &ChaosEngine<'_>, a: usize) {
         let actor = &engine.actors[a];
+        let before = self.nemesis.map_or(0, |n| n.disturbances(actor));
         let started = Instant::now();
-        let (output, error) = match engine.driver.sync(actor) {
-            Ok(out) if out.ok() => (out.output, None),
+        let (output, end) = match engine.driver.sync(actor) {
+            Ok(out) if out.ok() => (out.output, SyncEnd::Ok),
             Ok(out) => {
                 let why = format!("sync {actor}: exit {:?}: {}", out.code, out.output.trim());
-                (out.output, Some(why))
+                (out.output, self.judge(actor, before, why))
             }
-            Err(e) => (String::new(), Some(format!("sync {actor}: {e}"))),
+            Err(e) => {
+                let why = format!("sync {actor}: {e}");
+                (String::new(), self.judge(actor, before, why))
+            }
         };
-        record_sync(
-            &engine.history,
-            "sync",
-            actor,
-            started,
-            &output,
-            error.as_deref(),
-        );
-        self.sync_errors.extend(error);
+        if let Some(n) = self.nemesis {
+            n.after_op(actor, matches!(end, SyncEnd::Ok));
+        }
+        let result = match &end {
+            SyncEnd::Ok => None,
+            SyncEnd::Info(why) => {
+                self.info_syncs += 1;
+                Some((OpResult::Info, why.as_str()))
+            }
+            SyncEnd::Failed(why) => Some((OpResult::UnexpectedFail, why.as_str())),
+        };
+        record_sync(&engine.history, "sync", actor, started, &output, result);
+        if let SyncEnd::Failed(why) = end {
+            self.sync_errors.push(why);
+        }
+    }
+
+    /// A failed sync is `info` when a fault touched it or cut the actor off.
+    fn judge(&self, actor: &str, before: u64, why: String) -> SyncEnd {
+        let explained = self
+            .nemesis
+            .is_some_and(|n| n.disturbances(actor) != before || n.cut_off(actor));
+        if explained {
+            SyncEnd::Info(why)
+        } else {
+            SyncEnd::Failed(why)
+        }
     }
 }
+
+/// Rounds of a full sync point in worlds with a nemesis (as `[world] sync_rounds`).
+const SYNC_ALL_ROUNDS: usize = 2;
 
 fn record_sync(
     history: &OperationHistory,
@@ -363,16 +450,13 @@ fn record_sync(
     actor: &str,
     started: Instant,
     output: &str,
-    error: Option<&str>,
+    failure: Option<(OpResult, &str)>,
 ) {
-    let result = match error {
-        None => OpResult::Ok,
-        Some(_) => OpResult::UnexpectedFail,
-    };
+    let (result, error) = failure.unwrap_or((OpResult::Ok, ""));
     let mut rec = OperationRecord::new(action, actor, result);
     rec.output = output.to_string();
     rec.duration_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-    rec.error = error.unwrap_or_default().to_string();
+    rec.error = error.to_string();
     if action == "sync" {
         rec.args = Some(vec!["sync".to_string()]);
     }

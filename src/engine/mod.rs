@@ -1,6 +1,7 @@
 //! The generator (Jepsen's noun): [`ChaosEngine`] drives td through a
 //! [`Driver`](crate::driver::Driver) with weighted random actions, and [`run_chaos`] is the
-//! chaos loop around it (syncs, conflict rounds, bursts, faults via [`Nemesis`]).
+//! chaos loop around it (syncs, conflict rounds, bursts, faults via
+//! [`crate::faults::Nemesis`]).
 //!
 //! - `actions`: the action table (name, weight, executor); executors in `exec/`;
 //! - `selection`: actor, issue and action draws; `random`: edge data and content;
@@ -33,9 +34,7 @@ use std::sync::Arc;
 
 use rand_pcg::Pcg64;
 
-pub use chaos::{
-    run_chaos, Budget, ChaosConfig, ChaosHooks, ChaosOutcome, Nemesis, Progress, SyncMode,
-};
+pub use chaos::{run_chaos, Budget, ChaosConfig, ChaosHooks, ChaosOutcome, Progress, SyncMode};
 pub use classify::{extract_created_id, Outcome};
 pub use model::{IssueModel, Model, Status};
 pub use seeds::SeedPlan;
@@ -76,8 +75,8 @@ pub enum EngineError {
         issue: String,
         status: String,
     },
-    #[error("server restart failed: {0}")]
-    Nemesis(#[source] DriverError),
+    #[error("nemesis: {0}")]
+    Nemesis(#[source] crate::faults::FaultError),
 }
 
 /// The chaos engine: per-actor models, the random streams, stats, and the history.

@@ -15,6 +15,10 @@ pub enum Purpose {
     Sync,
     /// Loop decisions: bursts and conflict rounds.
     Loop,
+    /// The nemesis schedule: which fault starts or heals when.
+    Nemesis,
+    /// A fault proxy's per-request draws (one stream per actor, see [`stream_for`]).
+    Proxy,
 }
 
 impl Purpose {
@@ -24,6 +28,8 @@ impl Purpose {
             Purpose::Data => "data",
             Purpose::Sync => "sync",
             Purpose::Loop => "loop",
+            Purpose::Nemesis => "nemesis",
+            Purpose::Proxy => "proxy",
         }
     }
 }
@@ -51,6 +57,12 @@ pub fn derive(seed: u64, purpose: Purpose) -> u64 {
 /// A fresh stream for `purpose`.
 pub fn stream(seed: u64, purpose: Purpose) -> Pcg64 {
     Pcg64::seed_from_u64(derive(seed, purpose))
+}
+
+/// A fresh stream for `purpose` that belongs to one `who` (an actor's proxy, say), so each
+/// gets its own draws whatever the others do.
+pub fn stream_for(seed: u64, purpose: Purpose, who: &str) -> Pcg64 {
+    Pcg64::seed_from_u64(splitmix64(derive(seed, purpose) ^ fnv1a(who)))
 }
 
 /// Uniform integer in `[0, n)`; `n` must be > 0. Sampled as u64 so the stream is the same on

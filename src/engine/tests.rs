@@ -1,5 +1,6 @@
 //! Engine tests against the recording fake (no processes).
 
+use crate::faults::{Fault, FaultError, Nemesis};
 use std::cell::Cell;
 use std::sync::Arc;
 
@@ -278,25 +279,43 @@ fn td_timeout_is_an_unexpected_result_not_an_abort() {
 struct CountingNemesis(Cell<u64>);
 
 impl Nemesis for CountingNemesis {
-    fn restart_server(&self) -> Result<(), DriverError> {
+    fn invoke(&self, fault: &Fault) -> Result<(), FaultError> {
+        assert_eq!(fault, &Fault::ServerRestart);
         self.0.set(self.0.get() + 1);
         Ok(())
     }
+    fn end(&self, _: &Fault) -> Result<(), FaultError> {
+        Ok(())
+    }
+    fn heal(&self) -> Result<(), FaultError> {
+        Ok(())
+    }
+    fn disturbances(&self, _: &str) -> u64 {
+        0
+    }
+    fn cut_off(&self, _: &str) -> bool {
+        false
+    }
+    fn after_op(&self, _: &str, _: bool) {}
 }
 
 #[test]
 fn restarts_every_n_actions_through_the_nemesis() {
     let d = FakeDriver::new(2);
     let mut cfg = config(8, 100);
-    cfg.server_restart_every = 20;
+    cfg.faults.server_restart_every = 20;
     let nemesis = CountingNemesis(Cell::new(0));
     let hooks = ChaosHooks {
         nemesis: Some(&nemesis),
         ..ChaosHooks::default()
     };
     let o = run_chaos(&d, &cfg, hooks).unwrap();
-    assert_eq!(o.restarts, nemesis.0.get());
-    assert!((4..=5).contains(&o.restarts), "{} restarts", o.restarts);
+    assert_eq!(o.faults_started, nemesis.0.get());
+    assert!(
+        (4..=5).contains(&o.faults_started),
+        "{} restarts",
+        o.faults_started
+    );
     let err = run_chaos(&d, &cfg, ChaosHooks::default()).err().unwrap();
     assert!(matches!(err, EngineError::Config(_)));
 }

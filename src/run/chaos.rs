@@ -5,12 +5,13 @@ use std::time::{Duration, Instant};
 
 use super::outcome::CaseOutcome;
 use super::run_checks;
-use crate::driver::{Driver, DriverError};
-use crate::engine::{run_chaos, Budget, ChaosConfig, ChaosHooks, Nemesis, Progress};
+use crate::driver::Driver;
+use crate::engine::{run_chaos, Budget, ChaosConfig, ChaosHooks, ChaosOutcome, Progress};
+use crate::faults::{FaultKind, Nemesis};
 use crate::harness::Harness;
 use crate::history::OperationHistory;
 use crate::report::{ChaosReport, RunFacts};
-use crate::verify::{CheckKind, IssueOwner};
+use crate::verify::{CheckKind, CheckResult, IssueOwner};
 
 /// What a chaos case asks for, in runtime form.
 #[derive(Debug, Clone)]
@@ -19,13 +20,6 @@ pub struct ChaosParams {
     pub checks: Vec<CheckKind>,
     /// Extra `sync_all` rounds of the idempotency check.
     pub idempotency_rounds: usize,
-}
-
-/// The nemesis of a world: restarts go through the harness (same data, same port).
-impl Nemesis for Harness {
-    fn restart_server(&self) -> Result<(), DriverError> {
-        Harness::restart_server(self).map_err(|e| DriverError::Other(e.to_string()))
-    }
 }
 
 /// Prints progress to stderr at most every few seconds and at the end.
@@ -39,23 +33,25 @@ fn progress_printer(name: String) -> impl FnMut(&Progress) {
         last = Instant::now();
         let of = p.total.map_or_else(String::new, |t| format!("/{t}"));
         eprintln!(
-            "[{name}] {}{of} actions, {} syncs, {} unexpected, {:.1}s",
+            "[{name}] {}{of} actions, {} syncs, {} faults, {} unexpected, {:.1}s",
             p.actions_done,
             p.syncs,
+            p.faults,
             p.unexpected,
             p.elapsed.as_secs_f64()
         );
     }
 }
 
-/// Runs the phases and records everything in `out`.
+/// Runs the phases — chaos (with faults), heal, `sync_all`, final reads, verify — and
+/// records everything in `out`.
 pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
-    let history = Arc::new(OperationHistory::new());
+    let history = h.history();
     let start = Instant::now();
     let mut printer = progress_printer(out.name.clone());
     let hooks = ChaosHooks {
         history: Arc::clone(&history),
-        nemesis: Some(h),
+        nemesis: Some(h.faults()),
         progress: Some(&mut printer),
     };
     if let Budget::Duration(d) = p.config.budget {
@@ -63,6 +59,7 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
             "the run stops on wall time ({d:?}), not on an action count"
         ));
     }
+    out.enter("chaos");
     let chaos = match run_chaos(h, &p.config, hooks) {
         Ok(c) => c,
         Err(e) => {
@@ -74,10 +71,18 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
             return;
         }
     };
+    out.enter("heal");
+    if let Err(e) = h.faults().heal() {
+        out.error(format!("heal failed: {e}"), format!("heal failed: {e}"));
+    }
+    out.enter("sync_all");
+    let converged = super::liveness::converge(h);
+    let fault_results = fault_checks(h, p, &chaos);
+    let syncs = chaos.syncs;
     let mut engine = chaos.engine;
-    // Heal: every actor syncs until all have everything; a failure here is a finding.
-    let results = match h.sync_all() {
-        Ok(()) => {
+    let results = match &converged {
+        Ok(c) => {
+            out.enter("final reads");
             if let Err(e) = engine.refresh_all() {
                 out.error(format!("refresh models: {e}"), e.to_string());
             }
@@ -86,13 +91,14 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
                 .into_iter()
                 .map(|(id, who)| IssueOwner::new(id, who))
                 .collect();
-            run_checks(h, &owners, p.idempotency_rounds, &p.checks).into_results()
+            out.enter("verify");
+            let mut results =
+                run_checks(h, &owners, p.idempotency_rounds, &p.checks).into_results();
+            results.push(c.result());
+            results
         }
         Err(e) => {
-            out.fail(
-                "final sync_all failed",
-                format!("final sync_all failed: {e}"),
-            );
+            out.fail("replicas did not converge after heal", e.to_string());
             Vec::new()
         }
     };
@@ -109,26 +115,95 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
             ),
         );
     }
-    for e in chaos.sync_errors.iter().take(5) {
-        out.details
-            .push(format!("note: sync error during chaos (healed later): {e}"));
-    }
     let facts = RunFacts {
         seed: p.config.seed,
         duration_ms: start.elapsed().as_millis() as u64,
         actors: h.actors().len() as u64,
-        sync_count: chaos.syncs,
+        sync_count: syncs,
     };
-    let report = ChaosReport::new(
+    let all: Vec<_> = results.into_iter().chain(fault_results).collect();
+    let mut report = ChaosReport::new(
         facts,
         &stats,
-        results
-            .iter()
+        all.iter()
             .map(|r| (r.name.clone(), r.passed(), r.details.clone())),
     );
+    report.set_faults(&h.faults().counts(), &history.records());
+    if let Ok(c) = &converged {
+        report.set_convergence(c.rounds, c.elapsed);
+    }
     out.chaos_report = report.to_json().ok();
     out.history = history_json(&history);
-    out.add_checks(results);
+    out.add_checks(all);
+}
+
+/// What the faults themselves must show: every sync failure explained, every enabled kind
+/// fired, every postcondition a fault left behind intact.
+fn fault_checks(h: &Harness, p: &ChaosParams, chaos: &ChaosOutcome<'_>) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    let unexplained: Vec<String> = chaos.sync_errors.iter().take(10).cloned().collect();
+    out.push(if unexplained.is_empty() {
+        CheckResult::valid(
+            "faults: no unexplained sync failure",
+            format!(
+                "{} sync points; {} syncs failed under a fault (info)",
+                chaos.syncs, chaos.info_syncs
+            ),
+        )
+    } else {
+        CheckResult::invalid(
+            "faults: no unexplained sync failure",
+            format!(
+                "{} sync(s) failed with no fault to explain it:\n{}",
+                chaos.sync_errors.len(),
+                unexplained.join("\n")
+            ),
+        )
+    });
+    let counts = h.faults().counts();
+    let kinds = p.config.faults.kinds();
+    if !kinds.is_empty() {
+        let silent: Vec<&str> = kinds
+            .iter()
+            .filter(|k| counts.get(k).copied().unwrap_or(0) == 0)
+            .map(|k| k.name())
+            .collect();
+        let fired = render_counts(&counts);
+        out.push(if silent.is_empty() {
+            CheckResult::valid("faults: every enabled kind fired", fired)
+        } else {
+            CheckResult::invalid(
+                "faults: every enabled kind fired",
+                format!(
+                    "enabled but never fired: {} (fired: {fired}); a fault that never fired \
+                     proves nothing — raise its rate or the case's length",
+                    silent.join(", ")
+                ),
+            )
+        });
+    }
+    let broken = h.faults().core().violations();
+    out.push(CheckResult::from_violations(
+        "faults: postconditions",
+        format!(
+            "{} fault postcondition(s) held",
+            counts.values().sum::<u64>()
+        ),
+        &broken,
+    ));
+    out
+}
+
+/// `kind=count, …` in kind order.
+pub fn render_counts(counts: &std::collections::BTreeMap<FaultKind, u64>) -> String {
+    if counts.is_empty() {
+        return "none".into();
+    }
+    counts
+        .iter()
+        .map(|(k, n)| format!("{}={n}", k.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The OperationHistory as pretty JSON.

@@ -10,6 +10,7 @@
 //! - `outcome`: what a case produced and its failure text; `reports`: JUnit and JSON files.
 
 mod chaos;
+mod liveness;
 mod outcome;
 mod reports;
 mod scenario;
@@ -28,6 +29,7 @@ pub use seed::{choose as choose_seed, fresh as fresh_seed, from_env_or as seed_f
 use crate::case::{self, Case, CaseKind, DiscoveredCase};
 use crate::config::{self, HarnessConfig};
 use crate::engine::ChaosConfig;
+use crate::faults::FaultKind;
 use crate::harness::{Harness, WorldOptions};
 use crate::scenarios::Scenario;
 use crate::verify::{CheckKind, IssueOwner, Verifier, VerifyContext};
@@ -154,13 +156,34 @@ pub fn execute(suite: &Suite, index: usize) -> CaseOutcome {
     out
 }
 
-fn world_options(case: &Case, scenario: Option<&Scenario>) -> WorldOptions {
+fn world_options(cfg: &HarnessConfig, case: &Case, scenario: Option<&Scenario>) -> WorldOptions {
     let mut opts = WorldOptions::actors(case.actors());
     if let Some(sc) = scenario {
         opts.actors = opts.actors.max(sc.actors);
         opts.late = sc.late.iter().map(|s| s.to_string()).collect();
     }
+    let faults = case_faults(case);
+    if !faults.is_empty() {
+        // A request that is never answered must cost seconds, not td's 30 s.
+        let ms = cfg.td_timeout().as_millis();
+        opts.td_env
+            .push(("TD_SYNC_TIMEOUT".into(), format!("{ms}ms")));
+    }
+    if faults.contains(&FaultKind::BusyDb) {
+        let ms = cfg.td_busy_timeout().as_millis();
+        opts.td_env
+            .push(("TD_BUSY_TIMEOUT_MS".into(), ms.to_string()));
+    }
     opts
+}
+
+/// Every fault kind a case can inject.
+fn case_faults(case: &Case) -> Vec<FaultKind> {
+    match &case.kind {
+        CaseKind::Chaos(c) => c.faults.kinds(),
+        CaseKind::Steps(s) => steps::fault_kinds(&s.steps),
+        CaseKind::Scenario(_) => Vec::new(),
+    }
 }
 
 fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
@@ -171,7 +194,12 @@ fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
         Ok(s) => s,
         Err(e) => return CaseOutcome::errored(&case.name, e),
     };
-    let mut h = match Harness::setup(&suite.cfg, &world_options(case, scenario)) {
+    if case_faults(case).contains(&FaultKind::ClockSkew) {
+        if let Err(e) = crate::faults::clock::library() {
+            return CaseOutcome::errored(&case.name, format!("cannot run this case: {e}"));
+        }
+    }
+    let mut h = match Harness::setup(&suite.cfg, &world_options(&suite.cfg, case, scenario)) {
         Ok(h) => h,
         Err(e) => {
             let mut o = CaseOutcome::errored(&case.name, format!("world setup failed: {e}"));
@@ -217,7 +245,7 @@ fn chaos_params(case: &Case, seed: u64) -> ChaosParams {
         budget: c.budget,
         sync_mode: c.sync_mode,
         conflict_rate: u32::from(c.conflict_rate),
-        server_restart_every: c.faults.server_restart_every,
+        faults: c.faults.clone(),
         ..ChaosConfig::new(seed, 0)
     };
     let checks = if c.verify.is_empty() {

@@ -36,6 +36,10 @@ pub struct CaseOutcome {
     pub chaos_report: Option<String>,
     /// OperationHistory JSON.
     pub history: Option<String>,
+    /// The phase the case is in (world setup, chaos, heal, sync_all, final reads, verify).
+    pub phase: &'static str,
+    /// The phase of the first failure.
+    pub failed_phase: Option<&'static str>,
 }
 
 impl CaseOutcome {
@@ -52,6 +56,8 @@ impl CaseOutcome {
             world: None,
             chaos_report: None,
             history: None,
+            phase: "setup",
+            failed_phase: None,
         }
     }
 
@@ -65,6 +71,11 @@ impl CaseOutcome {
         o
     }
 
+    /// Enters a named phase; a failure from now on says it happened there.
+    pub fn enter(&mut self, phase: &'static str) {
+        self.phase = phase;
+    }
+
     pub fn passed(&self) -> bool {
         self.status == Status::Passed
     }
@@ -74,6 +85,7 @@ impl CaseOutcome {
         let summary = summary.into();
         if self.status == Status::Passed {
             self.status = Status::Failed;
+            self.failed_phase = Some(self.phase);
         }
         if self.summary.is_empty() {
             self.summary = summary;
@@ -116,6 +128,9 @@ impl CaseOutcome {
     pub fn failure_text(&self) -> String {
         let mut out = String::new();
         out.push_str(&format!("{}: {}\n", self.name, self.summary));
+        if let Some(phase) = self.failed_phase {
+            out.push_str(&format!("failed in phase: {phase}\n"));
+        }
         for d in self.details.iter().filter(|d| d.trim_end() != self.summary) {
             out.push_str(d.trim_end());
             out.push('\n');

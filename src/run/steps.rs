@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 use super::outcome::CaseOutcome;
 use super::{run_checks, IDEMPOTENCY_ROUNDS};
 use crate::case::{self, Expect, FaultStep, SqlExpect, SqlLiteral, Step, StepAction, SyncTarget};
-use crate::driver::Driver;
+use crate::driver::{Driver, TdOutput};
 use crate::engine::extract_created_id;
+use crate::faults::{Fault, FaultKind, Nemesis};
 use crate::harness::Harness;
+use crate::history::{OpResult, OperationRecord};
 use crate::verify::db;
 
 /// Replaces `{name}` with saved values; unknown names are an error naming them.
@@ -17,16 +19,75 @@ fn substitute(s: &str, vars: &BTreeMap<String, String>) -> Result<String, String
         .map_err(|name| format!("{{{name}}} was never saved by an earlier step"))
 }
 
-/// Runs the steps; failures are recorded in `out`.
+/// Every fault kind the steps invoke (the world is tuned for them before setup).
+pub fn fault_kinds(steps: &[Step]) -> Vec<FaultKind> {
+    let mut out: Vec<FaultKind> = steps
+        .iter()
+        .flat_map(|s| match &s.action {
+            StepAction::Fault(FaultStep::Invoke(f)) => match f {
+                Fault::Requests { rates, .. } => rates.kinds(),
+                other => other.kind().into_iter().collect(),
+            },
+            StepAction::Fault(_) => vec![FaultKind::ServerRestart],
+            _ => Vec::new(),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Runs the steps; failures are recorded in `out`. Then the faults the steps started must
+/// have fired and left their postconditions intact.
 pub fn run(h: &Harness, steps: &[Step], out: &mut CaseOutcome) {
     let mut vars = BTreeMap::new();
+    out.enter("steps");
     for (i, step) in steps.iter().enumerate() {
         if let Err(msg) = run_step(h, &step.action, &mut vars, out) {
             let at = format!("step {} (line {})", i + 1, step.line);
             out.fail(format!("{at} failed"), format!("{at}: {msg}"));
+            out.history = super::history_json(&h.history());
             return;
         }
     }
+    out.enter("verify");
+    out.add_checks(fault_results(h, steps));
+    out.history = super::history_json(&h.history());
+}
+
+/// Invoked faults that never fired, and broken fault postconditions.
+fn fault_results(h: &Harness, steps: &[Step]) -> Vec<crate::verify::CheckResult> {
+    let counts = h.faults().counts();
+    let invoked: Vec<FaultKind> = fault_kinds(steps)
+        .into_iter()
+        .filter(|k| *k != FaultKind::ServerRestart)
+        .collect();
+    let mut out = Vec::new();
+    if !invoked.is_empty() {
+        let silent: Vec<&str> = invoked
+            .iter()
+            .filter(|k| counts.get(k).copied().unwrap_or(0) == 0)
+            .map(|k| k.name())
+            .collect();
+        let name = "faults: every invoked kind fired";
+        out.push(if silent.is_empty() {
+            crate::verify::CheckResult::valid(name, super::chaos::render_counts(&counts))
+        } else {
+            crate::verify::CheckResult::invalid(
+                name,
+                format!("invoked but never fired: {}", silent.join(", ")),
+            )
+        });
+    }
+    let broken = h.faults().core().violations();
+    if !broken.is_empty() {
+        out.push(crate::verify::CheckResult::from_violations(
+            "faults: postconditions",
+            "",
+            &broken,
+        ));
+    }
+    out
 }
 
 fn run_step(
@@ -48,6 +109,8 @@ fn run_step(
                 .map(|a| substitute(a, vars))
                 .collect::<Result<Vec<_>, _>>()?;
             let r = h.td(actor, &args).map_err(|e| e.to_string())?;
+            record(h, actor, "td", &args, &r, r.ok() || *expect != Expect::Ok);
+            h.faults().after_op(actor, r.ok());
             let shown = format!(
                 "td {} (as {actor}) exited {:?}:\n{}",
                 args.join(" "),
@@ -71,23 +134,25 @@ fn run_step(
             }
             Ok(())
         }
-        StepAction::Sync(SyncTarget::All) => h.sync_all().map_err(|e| e.to_string()),
-        StepAction::Sync(SyncTarget::Actor(actor)) => {
-            let r = h.sync(actor).map_err(|e| e.to_string())?;
-            if r.ok() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "td sync as {actor} exited {:?}:\n{}",
-                    r.code, r.output
-                ))
-            }
-        }
+        StepAction::Sync {
+            target: SyncTarget::All,
+            expect,
+        } => match (h.sync_all(), expect) {
+            (Ok(()), Expect::Fail) => Err("expected sync_all to fail; it succeeded".into()),
+            (Err(e), Expect::Ok) => Err(e.to_string()),
+            _ => Ok(()),
+        },
+        StepAction::Sync {
+            target: SyncTarget::Actor(actor),
+            expect,
+        } => sync_step(h, actor, *expect),
         StepAction::Fault(FaultStep::RestartServer) => {
             h.restart_server().map_err(|e| e.to_string())
         }
         StepAction::Fault(FaultStep::StopServer) => h.stop_server().map_err(|e| e.to_string()),
         StepAction::Fault(FaultStep::StartServer) => h.start_server().map_err(|e| e.to_string()),
+        StepAction::Fault(FaultStep::Invoke(f)) => h.faults().invoke(f).map_err(|e| e.to_string()),
+        StepAction::Heal => h.faults().heal().map_err(|e| e.to_string()),
         StepAction::Verify(kinds) => {
             let v = run_checks(h, &[], IDEMPOTENCY_ROUNDS, kinds);
             let failed = !v.all_passed();
@@ -104,6 +169,46 @@ fn run_step(
             expect,
         } => sql_step(h, actor, &substitute(query, vars)?, expect, vars),
     }
+}
+
+fn sync_step(h: &Harness, actor: &str, expect: Expect) -> Result<(), String> {
+    let args = vec!["sync".to_string()];
+    let r = h.sync(actor).map_err(|e| e.to_string())?;
+    h.faults().after_op(actor, r.ok());
+    record(h, actor, "sync", &args, &r, r.ok() || expect != Expect::Ok);
+    match (expect, r.ok()) {
+        (Expect::Ok, false) => Err(format!(
+            "td sync as {actor} exited {:?}:\n{}",
+            r.code, r.output
+        )),
+        (Expect::Fail, true) => Err(format!(
+            "expected td sync as {actor} to fail; it succeeded:\n{}",
+            r.output
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Records a step's td run in the world's history (a failure the step expected is
+/// `expected_fail`).
+fn record(
+    h: &Harness,
+    actor: &str,
+    action: &str,
+    args: &[String],
+    r: &TdOutput,
+    as_expected: bool,
+) {
+    let result = match (r.ok(), as_expected) {
+        (true, _) => OpResult::Ok,
+        (false, true) => OpResult::ExpectedFail,
+        (false, false) => OpResult::UnexpectedFail,
+    };
+    let mut rec = OperationRecord::new(action, actor, result);
+    rec.args = Some(args.to_vec());
+    rec.output = r.output.clone();
+    rec.duration_ns = u64::try_from(r.duration.as_nanos()).unwrap_or(u64::MAX);
+    h.history().record(rec);
 }
 
 fn sql_step(

@@ -83,7 +83,12 @@ impl CheckResult {
     }
 
     /// Valid or Invalid from a list of violations (empty = valid with `ok_details`).
-    fn from_violations(name: String, ok_details: String, violations: &[String]) -> Self {
+    pub fn from_violations(
+        name: impl Into<String>,
+        ok_details: impl Into<String>,
+        violations: &[String],
+    ) -> Self {
+        let (name, ok_details) = (name.into(), ok_details.into());
         if violations.is_empty() {
             return Self::valid(name, ok_details);
         }

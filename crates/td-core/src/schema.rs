@@ -140,10 +140,22 @@ CREATE INDEX IF NOT EXISTS idx_reviews_active ON issue_reviews(issue_id) WHERE s
 CREATE INDEX IF NOT EXISTS idx_ish_issue ON issue_session_history(issue_id, session_id);
 "#;
 
+/// SQLite's busy timeout: 5 s, or `TD_BUSY_TIMEOUT_MS` (a test harness shortens it so a
+/// held lock costs less wall time; see docs/deviations.md).
+pub fn busy_timeout() -> std::time::Duration {
+    std::env::var("TD_BUSY_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(
+            std::time::Duration::from_millis(5000),
+            std::time::Duration::from_millis,
+        )
+}
+
 /// Pragmas applied on every open (client spec §2.1). Rollback journal, not WAL, so
 /// external readers between commands always see a complete, committed file.
 pub fn apply_pragmas(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(std::time::Duration::from_millis(5000))?;
+    conn.busy_timeout(busy_timeout())?;
     // Apply prepares one statement shape per table and payload shape; keep them all.
     conn.set_prepared_statement_cache_capacity(128);
     conn.pragma_update(None, "journal_mode", "TRUNCATE")?;

@@ -71,7 +71,7 @@ fn login(email: Option<String>) -> Result<()> {
     }
     let existing = user_config::load_auth();
     let url = user_config::server_url(&existing);
-    let client = SyncClient::new(&url, None, engine::DEFAULT_TIMEOUT);
+    let client = SyncClient::new(&url, None, engine::request_timeout());
     let pkce = engine::pkce_pair();
     let start = client
         .device_start(&DeviceStartRequest {

@@ -43,7 +43,7 @@ fn client() -> Result<SyncClient> {
     Ok(SyncClient::new(
         &user_config::server_url(&auth),
         Some(&auth.api_key),
-        engine::DEFAULT_TIMEOUT,
+        engine::request_timeout(),
     ))
 }
 

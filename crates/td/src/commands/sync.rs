@@ -32,7 +32,7 @@ pub fn run(g: &Global, a: Args) -> Result<()> {
     let client = SyncClient::new(
         &user_config::server_url(&auth),
         Some(&auth.api_key),
-        engine::DEFAULT_TIMEOUT,
+        engine::request_timeout(),
     );
     if a.status {
         return status(&ctx.conn, &client, &state);

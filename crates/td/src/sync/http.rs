@@ -16,6 +16,26 @@ use super::transport::SyncTransport;
 /// Per-request timeout of `td sync` (sync spec §7.1).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The per-request timeout: `TD_SYNC_TIMEOUT` (`500ms`, `2s`, or plain seconds) when set
+/// and valid, else [`DEFAULT_TIMEOUT`]. A test harness shortens it so a request that is
+/// never answered costs seconds, not half a minute.
+pub fn request_timeout() -> Duration {
+    std::env::var("TD_SYNC_TIMEOUT")
+        .ok()
+        .and_then(|v| parse_timeout(&v))
+        .unwrap_or(DEFAULT_TIMEOUT)
+}
+
+fn parse_timeout(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let d = if let Some(ms) = v.strip_suffix("ms") {
+        Duration::from_millis(ms.parse().ok()?)
+    } else {
+        Duration::from_secs(v.strip_suffix('s').unwrap_or(v).parse().ok()?)
+    };
+    (!d.is_zero()).then_some(d)
+}
+
 /// A td-sync server as seen by one API key.
 #[derive(Debug, Clone)]
 pub struct SyncClient {
@@ -145,6 +165,15 @@ impl SyncTransport for SyncClient {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn timeout_override_parses_units_and_rejects_nonsense() {
+        assert_eq!(parse_timeout("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_timeout("2s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_timeout("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_timeout("0"), None);
+        assert_eq!(parse_timeout("soon"), None);
+    }
+
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::TcpListener;
     use std::sync::mpsc;

@@ -14,7 +14,7 @@ pub struct ServerProc {
 
 impl Drop for ServerProc {
     fn drop(&mut self) {
-        crate::process::kill_and_reap(&mut self.child);
+        crate::harness::process::kill_and_reap(&mut self.child);
     }
 }
 
@@ -33,6 +33,15 @@ impl ServerSpec {
 
     pub fn log_path(&self) -> PathBuf {
         self.world.join("server.log")
+    }
+
+    /// Appends a line to server.log (why a restart moved port, for instance).
+    pub fn note(&self, line: &str) {
+        let _ = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .and_then(|mut f| std::io::Write::write_all(&mut f, format!("{line}\n").as_bytes()));
     }
 
     fn addr_file(&self) -> PathBuf {

@@ -8,7 +8,18 @@ use std::time::{Duration, Instant};
 use crate::driver::{DriverError, TdOutput};
 
 /// Runs `cmd` to completion or kills it after `timeout`. `stdin` is written and closed.
-pub fn run(mut cmd: Command, stdin: &[u8], timeout: Duration) -> Result<TdOutput, DriverError> {
+pub fn run(cmd: Command, stdin: &[u8], timeout: Duration) -> Result<TdOutput, DriverError> {
+    run_watched(cmd, stdin, timeout, &|_| {})
+}
+
+/// [`run`], telling `watch` the child's pid once it runs and `None` before it is reaped, so a
+/// nemesis may kill it in between (an unreaped child's pid cannot be reused).
+pub fn run_watched(
+    mut cmd: Command,
+    stdin: &[u8],
+    timeout: Duration,
+    watch: &dyn Fn(Option<u32>),
+) -> Result<TdOutput, DriverError> {
     let program = format!("{:?}", cmd.get_program());
     let described = describe(&cmd);
     let spawn_err = |source| DriverError::Spawn {
@@ -25,6 +36,7 @@ pub fn run(mut cmd: Command, stdin: &[u8], timeout: Duration) -> Result<TdOutput
     });
     let start = Instant::now();
     let mut child = cmd.spawn().map_err(spawn_err)?;
+    watch(Some(child.id()));
     // The Command still holds the pipe's write ends; drop them so EOF arrives on exit.
     drop(cmd);
     if !stdin.is_empty() {
@@ -33,7 +45,9 @@ pub fn run(mut cmd: Command, stdin: &[u8], timeout: Duration) -> Result<TdOutput
         }
     }
     let rx = read_in_background(reader);
-    let output = match rx.recv_timeout(timeout) {
+    let received = rx.recv_timeout(timeout);
+    watch(None);
+    let output = match received {
         Ok(out) => out,
         Err(_) => {
             kill_and_reap(&mut child);

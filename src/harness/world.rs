@@ -1,33 +1,21 @@
-//! `Harness`: one isolated world per case — temp dir, a td-sync server on its own port,
+//! [`Harness`]: one isolated world per case — temp dir, a td-sync server on its own port,
 //! actors with their own HOME and database, real device login — and the td driver.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
 
+use super::HarnessError;
 use crate::config::HarnessConfig;
 use crate::driver::{Driver, DriverError, TdOutput};
-use crate::server::{ServerProc, ServerSpec};
-use crate::sut::Binaries;
-
-/// Why a world could not be set up or changed.
-#[derive(Debug, thiserror::Error)]
-pub enum HarnessError {
-    #[error("{step}: {message}")]
-    Setup { step: String, message: String },
-    #[error(transparent)]
-    Driver(#[from] DriverError),
-}
-
-fn setup_err(step: impl Into<String>, message: impl std::fmt::Display) -> HarnessError {
-    HarnessError::Setup {
-        step: step.into(),
-        message: message.to_string(),
-    }
-}
+use crate::faults::{FaultCore, ServerControl, WorldFaults};
+use crate::harness::server::ServerSpec;
+use crate::harness::sut::Binaries;
+use crate::history::OperationHistory;
 
 /// What a world looks like.
 #[derive(Debug, Clone)]
@@ -37,6 +25,8 @@ pub struct WorldOptions {
     /// Actors that get an account and a database but join the project only on
     /// [`Harness::join`] (late join).
     pub late: Vec<String>,
+    /// Extra environment for every td the world runs (timeouts of fault cases).
+    pub td_env: Vec<(String, String)>,
 }
 
 impl WorldOptions {
@@ -44,49 +34,64 @@ impl WorldOptions {
         WorldOptions {
             actors: n,
             late: Vec::new(),
+            td_env: Vec::new(),
         }
     }
 }
 
-/// One world. Drop kills the server; the directory goes away unless [`Harness::keep`].
+/// One world. Dropping it closes the proxies and kills the server; the directory goes away
+/// unless [`Harness::keep`].
 pub struct Harness {
+    // Declared first so it drops first: no server or proxy outlives the directory.
+    faults: WorldFaults,
     cfg: HarnessConfig,
     bins: Binaries,
     dir: Option<tempfile::TempDir>,
     root: PathBuf,
     actors: Vec<String>,
-    server: Mutex<Option<ServerProc>>,
-    port: Mutex<u16>,
-    spec_env: Mutex<Vec<(String, String)>>,
+    td_env: Vec<(String, String)>,
     project_id: Mutex<String>,
 }
 
-impl Drop for Harness {
-    fn drop(&mut self) {
-        self.server.lock().unwrap_or_else(|e| e.into_inner()).take();
-    }
-}
-
 impl Harness {
-    /// Builds (once per process) and sets up a world per spec §1.3.
+    /// Builds (once per process) and sets up a world: users, server, proxies, device logins,
+    /// the project and its members.
     pub fn setup(cfg: &HarnessConfig, opts: &WorldOptions) -> Result<Harness, HarnessError> {
-        let bins = crate::sut::binaries(cfg).map_err(|e| setup_err("build", e))?;
+        let bins =
+            crate::harness::sut::binaries(cfg).map_err(|e| HarnessError::setup("build", e))?;
         let n = opts.actors.clamp(2, cfg.world.actors.len());
         let actors: Vec<String> = cfg.world.actors[..n].to_vec();
         let dir = tempfile::Builder::new()
             .prefix("td-e2e-")
             .tempdir_in(cfg.temp_root())
-            .map_err(|e| setup_err("mktemp", e))?;
+            .map_err(HarnessError::io("create the world directory"))?;
         let root = dir.path().to_path_buf();
+        let spec = ServerSpec {
+            binary: bins.td_sync.clone(),
+            world: root.clone(),
+            env: cfg.server_env.clone().into_iter().collect(),
+            health_timeout: cfg.health_timeout(),
+        };
+        let db_paths: BTreeMap<String, PathBuf> = actors
+            .iter()
+            .map(|a| (a.clone(), client_dir_in(&root, a).join(".todos/issues.db")))
+            .collect();
+        let core = Arc::new(FaultCore::new(
+            ServerControl::new(spec),
+            Arc::new(OperationHistory::new()),
+            db_paths.clone(),
+            cfg.command_timeout(),
+        ));
+        let faults = WorldFaults::new(core, db_paths, cfg.command_timeout())
+            .map_err(HarnessError::io("start the fault proxies"))?;
         let h = Harness {
+            faults,
             cfg: cfg.clone(),
             bins,
             dir: Some(dir),
             root,
             actors,
-            server: Mutex::new(None),
-            port: Mutex::new(0),
-            spec_env: Mutex::new(cfg.server_env.clone().into_iter().collect()),
+            td_env: opts.td_env.clone(),
             project_id: Mutex::new(String::new()),
         };
         h.build_world(&opts.late)?;
@@ -97,16 +102,15 @@ impl Harness {
         for a in &self.actors {
             for d in [self.client_dir(a), self.home_dir(a).join(".config/td")] {
                 std::fs::create_dir_all(&d)
-                    .map_err(|e| setup_err("mkdir", format!("{}: {e}", d.display())))?;
+                    .map_err(HarnessError::io(format!("mkdir {}", d.display())))?;
             }
         }
         std::fs::create_dir_all(self.root.join("server-data"))
-            .map_err(|e| setup_err("mkdir", e))?;
+            .map_err(HarnessError::io("mkdir server-data"))?;
         for a in &self.actors {
             self.create_user(a)?;
         }
-        self.start_server()
-            .map_err(|e| setup_err("server not healthy", e))?;
+        self.start_server()?;
         for a in &self.actors {
             self.expect_ok(a, &["init"], "init")?;
             self.login(a)?;
@@ -122,7 +126,7 @@ impl Harness {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         let out = self.td(actor, &args)?;
         if !out.ok() {
-            return Err(setup_err(
+            return Err(HarnessError::setup(
                 format!("{step} {actor}"),
                 format!("exit {:?}: {}", out.code, out.output),
             ));
@@ -137,28 +141,32 @@ impl Harness {
             .current_dir(&self.root)
             .args(["admin", "create-user", "--email", &email(actor), "--db"])
             .arg(self.root.join("server-data/server.db"));
-        let out = crate::process::run(cmd, b"", self.cfg.command_timeout())?;
+        let out = crate::harness::process::run(cmd, b"", self.cfg.command_timeout())?;
         if !out.ok() {
-            return Err(setup_err(format!("create-user {actor}"), out.output));
+            return Err(HarnessError::setup(
+                format!("create-user {actor}"),
+                out.output,
+            ));
         }
         Ok(())
     }
 
     fn login(&self, actor: &str) -> Result<(), HarnessError> {
-        let creds = crate::auth::device_login(&self.server_url(), &email(actor))
-            .map_err(|e| setup_err(format!("auth {actor}"), e))?;
+        // The device login goes straight to the server; only sync traffic is faulted.
+        let creds = crate::harness::auth::device_login(&self.server_url(), &email(actor))
+            .map_err(|e| HarnessError::setup(format!("auth {actor}"), e))?;
         let mut id = [0u8; 16];
         rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut id);
         let auth = json!({
             "api_key": creds.api_key, "device_id": hex::encode(id), "email": creds.email,
-            "server_url": self.server_url(), "user_id": creds.user_id,
+            "server_url": self.actor_url(actor), "user_id": creds.user_id,
         });
         self.write_actor_file(actor, "auth.json", &auth, 0o600)?;
         self.write_sync_config(actor)
     }
 
     fn write_sync_config(&self, actor: &str) -> Result<(), HarnessError> {
-        let config = json!({"sync": {"url": self.server_url(), "enabled": true, "snapshot_threshold": 0,
+        let config = json!({"sync": {"url": self.actor_url(actor), "enabled": true, "snapshot_threshold": 0,
             "auto": {"enabled": false, "on_start": false, "debounce": "2s", "interval": "10s", "pull": true}}});
         self.write_actor_file(actor, "config.json", &config, 0o644)
     }
@@ -173,9 +181,10 @@ impl Harness {
         use std::os::unix::fs::PermissionsExt;
         let path = self.home_dir(actor).join(".config/td").join(name);
         let text = serde_json::to_string_pretty(v).expect("json");
-        std::fs::write(&path, text).map_err(|e| setup_err(format!("write {name}"), e))?;
+        std::fs::write(&path, text)
+            .map_err(HarnessError::io(format!("write {}", path.display())))?;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
-            .map_err(|e| setup_err(format!("chmod {name}"), e))
+            .map_err(HarnessError::io(format!("chmod {}", path.display())))
     }
 
     fn create_project(&self) -> Result<(), HarnessError> {
@@ -186,7 +195,7 @@ impl Harness {
             "create project",
         )?;
         let pid = extract_project_id(&out.output).ok_or_else(|| {
-            setup_err(
+            HarnessError::setup(
                 "create project",
                 format!("no project ID from: {}", out.output),
             )
@@ -219,8 +228,26 @@ impl Harness {
         self.project_id.lock().expect("lock").clone()
     }
 
+    /// The server itself (not through a proxy).
     pub fn server_url(&self) -> String {
-        format!("http://127.0.0.1:{}", *self.port.lock().expect("lock"))
+        format!("http://127.0.0.1:{}", self.faults.core().server.port())
+    }
+
+    /// What `actor`'s td talks to: its fault proxy.
+    pub fn actor_url(&self, actor: &str) -> String {
+        self.faults
+            .proxy_url(actor)
+            .unwrap_or_else(|| self.server_url())
+    }
+
+    /// The world's nemesis: proxies, server control, clocks.
+    pub fn faults(&self) -> &WorldFaults {
+        &self.faults
+    }
+
+    /// The world's operation history (td operations the engine records, every fault).
+    pub fn history(&self) -> Arc<OperationHistory> {
+        Arc::clone(&self.faults.core().history)
     }
 
     pub fn home_dir(&self, actor: &str) -> PathBuf {
@@ -229,11 +256,7 @@ impl Harness {
 
     /// Pid of the running server, if any (tests use it to prove nothing outlives a world).
     pub fn server_pid(&self) -> Option<u32> {
-        self.server
-            .lock()
-            .expect("lock")
-            .as_ref()
-            .map(|p| p.child.id())
+        self.faults.core().server.pid()
     }
 
     pub fn server_log(&self) -> String {
@@ -252,84 +275,31 @@ impl Harness {
         self.root.clone()
     }
 
-    // ---- faults ----
-
-    fn spec(&self) -> ServerSpec {
-        ServerSpec {
-            binary: self.bins.td_sync.clone(),
-            world: self.root.clone(),
-            env: self.spec_env.lock().expect("lock").clone(),
-            health_timeout: self.cfg.health_timeout(),
-        }
-    }
+    // ---- the server (the nemesis does the same through `faults()`) ----
 
     /// Adds server environment that applies from the next (re)start on.
     pub fn set_server_env(&self, key: &str, value: &str) {
-        self.spec_env
-            .lock()
-            .expect("lock")
-            .push((key.into(), value.into()));
+        self.faults.core().server.add_env(key, value);
     }
 
     /// SIGKILLs the server and reaps it (crash semantics).
     pub fn stop_server(&self) -> Result<(), HarnessError> {
-        match self.server.lock().expect("lock").take() {
-            Some(p) => {
-                drop(p);
-                Ok(())
-            }
-            None => Err(setup_err("stop_server", "server not running")),
-        }
+        self.faults
+            .core()
+            .server
+            .kill()
+            .map_err(|e| HarnessError::setup("stop_server", e))
     }
 
-    /// Starts the server on the same data, on the same port when it is still free;
-    /// otherwise on a fresh port, rewriting every actor's config (logged in server.log).
+    /// Starts the server on the same data, on the same port when it is still free, else on
+    /// a fresh one; the proxies follow it, so no actor's config changes.
     pub fn start_server(&self) -> Result<(), HarnessError> {
-        let mut slot = self.server.lock().expect("lock");
-        if slot.is_some() {
-            return Err(setup_err("start_server", "server already running"));
-        }
-        let spec = self.spec();
-        let old = *self.port.lock().expect("lock");
-        let proc = match spec.start(old) {
-            Ok(p) => p,
-            Err(e) if old != 0 => {
-                let note =
-                    format!("restart on port {old} failed ({e}); starting on a fresh port\n");
-                let _ = std::fs::OpenOptions::new()
-                    .append(true)
-                    .open(spec.log_path())
-                    .and_then(|mut f| std::io::Write::write_all(&mut f, note.as_bytes()));
-                spec.start(0).map_err(|e| setup_err("start_server", e))?
-            }
-            Err(e) => {
-                return Err(setup_err(
-                    "start_server",
-                    format!("{e}\n--- server log ---\n{}", self.server_log()),
-                ))
-            }
-        };
-        let moved = old != 0 && proc.port != old;
-        *self.port.lock().expect("lock") = proc.port;
-        *slot = Some(proc);
-        drop(slot);
-        if moved {
-            for a in &self.actors {
-                self.retarget_actor(a)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn retarget_actor(&self, actor: &str) -> Result<(), HarnessError> {
-        let path = self.home_dir(actor).join(".config/td/auth.json");
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            let mut v: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| setup_err("auth.json", e))?;
-            v["server_url"] = json!(self.server_url());
-            self.write_actor_file(actor, "auth.json", &v, 0o600)?;
-        }
-        self.write_sync_config(actor)
+        self.faults.core().server.start().map(|_| ()).map_err(|e| {
+            HarnessError::setup(
+                "start_server",
+                format!("{e}\n--- server log ---\n{}", self.server_log()),
+            )
+        })
     }
 
     /// Stop then start.
@@ -354,13 +324,30 @@ impl Harness {
             .env("TD_ANALYTICS", "0")
             .current_dir(self.client_dir(actor))
             .args(args);
+        for (k, v) in &self.td_env {
+            cmd.env(k, v);
+        }
+        let skew = self
+            .faults
+            .td_env(actor)
+            .map_err(|e| DriverError::Other(e.to_string()))?;
+        for (k, v) in skew {
+            cmd.env(k, v);
+        }
         let stdin: &[u8] = if args.first().map(String::as_str) == Some("init") {
             b"n\n"
         } else {
             b""
         };
-        crate::process::run(cmd, stdin, self.cfg.command_timeout())
+        let core = self.faults.core();
+        crate::harness::process::run_watched(cmd, stdin, self.cfg.command_timeout(), &|pid| {
+            core.watch_td(actor, pid)
+        })
     }
+}
+
+fn client_dir_in(root: &Path, actor: &str) -> PathBuf {
+    root.join(format!("client-{actor}"))
 }
 
 /// `<actor>@test.local`.
@@ -427,7 +414,7 @@ impl Driver for Harness {
     }
 
     fn client_dir(&self, actor: &str) -> PathBuf {
-        self.root.join(format!("client-{actor}"))
+        client_dir_in(&self.root, actor)
     }
 }
 
