@@ -107,7 +107,7 @@ impl Default for FaultsConfig {
 }
 
 fn default_td_timeout() -> String {
-    "2s".into()
+    "1s".into()
 }
 
 fn default_td_busy_timeout() -> String {

@@ -340,21 +340,21 @@ impl Run<'_, '_> {
 
     /// A full `sync_all`, or (subset_sync_rate %) `td sync` for 1..=n actors in random
     /// order; each synced actor's model is then re-read from its database. The server may
-    /// be paused for the whole sync point.
+    /// be paused for one actor's sync first.
     fn sync_point(&mut self, engine: &mut ChaosEngine<'_>) -> Result<(), EngineError> {
         self.syncs += 1;
-        let pause = !self.config.faults.is_empty() && self.faults.pause_for_sync();
-        if pause {
+        if !self.config.faults.is_empty() && self.faults.pause_for_sync() {
+            // One sync against the stopped server: its requests queue and time out.
             self.invoke_all(&[Fault::ServerPause])?;
-        }
-        let result = self.sync_point_inner(engine);
-        if pause {
+            let first = intn(&mut self.schedule.rng, engine.actors.len());
+            self.sync_one(engine, first);
             let nemesis = self.nemesis.expect("checked at start");
             nemesis
                 .end(&Fault::ServerPause)
                 .map_err(EngineError::Nemesis)?;
+            engine.refresh_index(first)?;
         }
-        result
+        self.sync_point_inner(engine)
     }
 
     fn sync_point_inner(&mut self, engine: &mut ChaosEngine<'_>) -> Result<(), EngineError> {
@@ -367,16 +367,21 @@ impl Run<'_, '_> {
             }
             order.truncate(1 + intn(rng, n));
             for a in order {
-                self.sync_one(engine, a);
+                let _ = self.sync_one(engine, a);
                 engine.refresh_index(a)?;
             }
             return Ok(());
         }
         if self.nemesis.is_some() {
             // Every actor, every round, one by one: each sync's outcome is judged on its own.
+            // An actor a fault kept from syncing sits out the later rounds (it would only
+            // wait for the same timeout again).
+            let mut out = vec![false; n];
             for _ in 0..SYNC_ALL_ROUNDS {
                 for a in 0..n {
-                    self.sync_one(engine, a);
+                    if !out[a] {
+                        out[a] = matches!(self.sync_one(engine, a), SyncEnd::Info(_));
+                    }
                 }
             }
             return engine.refresh_all();
@@ -396,7 +401,7 @@ impl Run<'_, '_> {
         engine.refresh_all()
     }
 
-    fn sync_one(&mut self, engine: &ChaosEngine<'_>, a: usize) {
+    fn sync_one(&mut self, engine: &ChaosEngine<'_>, a: usize) -> SyncEnd {
         let actor = &engine.actors[a];
         let before = self.nemesis.map_or(0, |n| n.disturbances(actor));
         let started = Instant::now();
@@ -423,9 +428,10 @@ impl Run<'_, '_> {
             SyncEnd::Failed(why) => Some((OpResult::UnexpectedFail, why.as_str())),
         };
         record_sync(&engine.history, "sync", actor, started, &output, result);
-        if let SyncEnd::Failed(why) = end {
-            self.sync_errors.push(why);
+        if let SyncEnd::Failed(why) = &end {
+            self.sync_errors.push(why.clone());
         }
+        end
     }
 
     /// A failed sync is `info` when a fault touched it or cut the actor off.

@@ -51,6 +51,17 @@ pub fn env(lib: &Path, offset_secs: i64) -> Vec<(String, String)> {
     ]
 }
 
+/// libfaketime 0.9.10 creates a shared-memory segment and a semaphore per process and
+/// leaves them behind when the process dies: remove those of `pid`.
+pub fn remove_leftovers(pid: u32) {
+    for name in [
+        format!("faketime_shm_{pid}"),
+        format!("sem.faketime_sem_{pid}"),
+    ] {
+        let _ = std::fs::remove_file(Path::new("/dev/shm").join(name));
+    }
+}
+
 /// True when `observed` (a td timestamp) sits at `offset_secs` from `real_now` within
 /// `tolerance_secs`.
 pub fn shows_offset(observed: &str, real_now: i64, offset_secs: i64, tolerance_secs: i64) -> bool {

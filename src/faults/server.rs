@@ -4,12 +4,63 @@
 //! needs no client config rewritten.
 
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 
 use crate::harness::server::{ServerProc, ServerSpec};
 
+type SpawnRequest = (ServerSpec, u16, mpsc::Sender<Result<ServerProc, String>>);
+
+/// Servers die with the thread that spawned them (PR_SET_PDEATHSIG), so every spawn happens
+/// on one thread that lives as long as the world — not on a proxy thread that kills and
+/// restarts the server in flight and then ends.
+struct Spawner {
+    tx: Option<mpsc::Sender<SpawnRequest>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Spawner {
+    fn new() -> Spawner {
+        let (tx, rx) = mpsc::channel::<SpawnRequest>();
+        let thread = std::thread::Builder::new()
+            .name("td-sync-spawner".into())
+            .spawn(move || {
+                for (spec, port, reply) in rx {
+                    let _ = reply.send(spec.start(port));
+                }
+            })
+            .expect("spawn the server spawner thread");
+        Spawner {
+            tx: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    fn start(&self, spec: &ServerSpec, port: u16) -> Result<ServerProc, String> {
+        let (reply, answer) = mpsc::channel();
+        self.tx
+            .as_ref()
+            .ok_or("spawner closed")?
+            .send((spec.clone(), port, reply))
+            .map_err(|_| "the spawner thread is gone".to_string())?;
+        answer
+            .recv()
+            .map_err(|_| "the spawner thread died".to_string())?
+    }
+}
+
+impl Drop for Spawner {
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// The server of one world.
 pub struct ServerControl {
+    spawner: Spawner,
     spec: Mutex<ServerSpec>,
     proc: Mutex<Option<ServerProc>>,
     /// The port proxies forward to; 0 while the server is down.
@@ -22,6 +73,7 @@ pub struct ServerControl {
 impl ServerControl {
     pub fn new(spec: ServerSpec) -> Self {
         ServerControl {
+            spawner: Spawner::new(),
             spec: Mutex::new(spec),
             proc: Mutex::new(None),
             upstream: Arc::new(AtomicU16::new(0)),
@@ -70,13 +122,13 @@ impl ServerControl {
         }
         let spec = self.spec();
         let old = self.last_port.load(Ordering::SeqCst);
-        let proc = match spec.start(old) {
+        let proc = match self.spawner.start(&spec, old) {
             Ok(p) => p,
             Err(e) if old != 0 => {
                 spec.note(&format!(
                     "restart on port {old} failed ({e}); starting on a fresh port"
                 ));
-                spec.start(0)?
+                self.spawner.start(&spec, 0)?
             }
             Err(e) => return Err(e),
         };

@@ -19,6 +19,7 @@ impl Drop for ServerProc {
 }
 
 /// How to start a server for one world.
+#[derive(Debug, Clone)]
 pub struct ServerSpec {
     pub binary: PathBuf,
     pub world: PathBuf,

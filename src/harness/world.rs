@@ -331,6 +331,7 @@ impl Harness {
             .faults
             .td_env(actor)
             .map_err(|e| DriverError::Other(e.to_string()))?;
+        let skewed = !skew.is_empty();
         for (k, v) in skew {
             cmd.env(k, v);
         }
@@ -340,9 +341,18 @@ impl Harness {
             b""
         };
         let core = self.faults.core();
-        crate::harness::process::run_watched(cmd, stdin, self.cfg.command_timeout(), &|pid| {
-            core.watch_td(actor, pid)
-        })
+        let spawned = std::sync::atomic::AtomicU32::new(0);
+        let out =
+            crate::harness::process::run_watched(cmd, stdin, self.cfg.command_timeout(), &|pid| {
+                if let Some(p) = pid {
+                    spawned.store(p, std::sync::atomic::Ordering::SeqCst);
+                }
+                core.watch_td(actor, pid)
+            });
+        if skewed {
+            crate::faults::clock::remove_leftovers(spawned.into_inner());
+        }
+        out
     }
 }
 

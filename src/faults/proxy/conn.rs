@@ -279,10 +279,12 @@ fn finish(
             Ok(Next::Reset)
         }
         FaultKind::ClientKill => {
+            // Counted before the kill: the harness may see td die before this thread resumes.
+            shared.state().disturbances += 1;
             let note = shared.hooks.kill_client(&shared.actor);
             shared.fire(
                 kind,
-                true,
+                false,
                 &format!("{what}: before the answer, {}", note_text(note)),
             );
             Ok(Next::Reset)
