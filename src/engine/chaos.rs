@@ -378,9 +378,9 @@ impl Run<'_, '_> {
             // wait for the same timeout again).
             let mut out = vec![false; n];
             for _ in 0..SYNC_ALL_ROUNDS {
-                for a in 0..n {
-                    if !out[a] {
-                        out[a] = matches!(self.sync_one(engine, a), SyncEnd::Info(_));
+                for (a, sat_out) in out.iter_mut().enumerate() {
+                    if !*sat_out {
+                        *sat_out = matches!(self.sync_one(engine, a), SyncEnd::Info(_));
                     }
                 }
             }
