@@ -28,12 +28,17 @@ pub fn library() -> Result<PathBuf, NoFaketime> {
     let from_env = std::env::var_os("FAKETIME_LIB").map(PathBuf::from);
     let mut looked: Vec<PathBuf> = from_env.into_iter().collect();
     looked.extend(CANDIDATES.iter().map(PathBuf::from));
-    looked
+    find(&looked)
+}
+
+/// The first of `candidates` that exists.
+fn find(candidates: &[PathBuf]) -> Result<PathBuf, NoFaketime> {
+    candidates
         .iter()
         .find(|p| p.is_file())
         .cloned()
         .ok_or_else(|| NoFaketime {
-            looked: looked
+            looked: candidates
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
@@ -72,6 +77,14 @@ pub fn shows_offset(observed: &str, real_now: i64, offset_secs: i64, tolerance_s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_library_says_how_to_install_it() {
+        let e = find(&[PathBuf::from("/nonexistent/libfaketime.so.1")]).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("/nonexistent/libfaketime.so.1"), "{text}");
+        assert!(text.contains("apt-get install -y faketime"), "{text}");
+    }
 
     #[test]
     fn offset_env_is_signed_seconds() {

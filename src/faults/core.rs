@@ -106,20 +106,8 @@ impl FaultCore {
         let _ = lock.release.send(());
         let _ = lock.thread.join();
         let after = self.cursor(actor);
-        if op_ok {
-            self.violation(format!(
-                "busy_db: td sync of {actor} reported success while the harness held a write \
-                 lock on its database during the pull"
-            ));
-        }
-        match after {
-            Ok(after) if after != lock.cursor_before => self.violation(format!(
-                "busy_db: the pull cursor of {actor} moved from {} to {after} although the \
-                 page could not be applied under the lock",
-                lock.cursor_before
-            )),
-            Ok(_) => {}
-            Err(e) => self.violation(format!("busy_db: read {actor}'s cursor: {e}")),
+        for v in judge_lock(actor, op_ok, lock.cursor_before, after) {
+            self.violation(v);
         }
     }
 
@@ -147,6 +135,26 @@ impl FaultCore {
             .map_err(|e| format!("open {}: {e}", path.display()))?;
         read_cursor(&conn).map_err(|e| format!("read cursor of {}: {e}", path.display()))
     }
+}
+
+/// What a sync under a held write lock must show: it failed, and its cursor did not move.
+fn judge_lock(actor: &str, op_ok: bool, before: i64, after: Result<i64, String>) -> Vec<String> {
+    let mut out = Vec::new();
+    if op_ok {
+        out.push(format!(
+            "busy_db: td sync of {actor} reported success while the harness held a write \
+             lock on its database during the pull"
+        ));
+    }
+    match after {
+        Ok(after) if after != before => out.push(format!(
+            "busy_db: the pull cursor of {actor} moved from {before} to {after} although the \
+             page could not be applied under the lock"
+        )),
+        Ok(_) => {}
+        Err(e) => out.push(format!("busy_db: read {actor}'s cursor: {e}")),
+    }
+    out
 }
 
 fn read_cursor(conn: &Connection) -> rusqlite::Result<i64> {
@@ -243,5 +251,26 @@ impl ProxyHooks for FaultCore {
 impl Drop for FaultCore {
     fn drop(&mut self) {
         self.release_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::judge_lock;
+
+    #[test]
+    fn a_failed_sync_with_a_still_cursor_is_fine() {
+        assert!(judge_lock("alice", false, 7, Ok(7)).is_empty());
+    }
+
+    #[test]
+    fn crafted_violations_are_named() {
+        let v = judge_lock("alice", false, 7, Ok(9));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].contains("moved from 7 to 9"), "{v:?}");
+        let v = judge_lock("alice", true, 7, Ok(7));
+        assert!(v[0].contains("reported success"), "{v:?}");
+        let v = judge_lock("alice", false, 7, Err("gone".into()));
+        assert!(v[0].contains("gone"), "{v:?}");
     }
 }
