@@ -319,9 +319,11 @@ fn latency_and_a_slow_link_delay_but_deliver() {
     for i in 0..20 {
         create(&h, "alice", &format!("slow {i} {}", "x".repeat(150)));
     }
-    let mut rates = RequestRates::default();
-    rates.latency = Some((Duration::from_millis(40), Duration::from_millis(60)));
-    rates.slow_link = Some(20_000);
+    let rates = RequestRates {
+        latency: Some((Duration::from_millis(40), Duration::from_millis(60))),
+        slow_link: Some(20_000),
+        ..RequestRates::default()
+    };
     h.faults()
         .invoke(&Fault::Requests {
             actor: "alice".into(),
@@ -368,11 +370,13 @@ fn a_fault_world_leaves_no_process_or_port_behind() {
 fn the_same_seed_fires_the_same_faults_at_the_same_requests() {
     fn run() -> Vec<(String, String)> {
         let h = world(&[]);
-        let mut rates = RequestRates::default();
-        rates.basis_points = BTreeMap::from([
-            (FaultKind::LostResponse, 2_000),
-            (FaultKind::Http503, 2_000),
-        ]);
+        let rates = RequestRates {
+            basis_points: BTreeMap::from([
+                (FaultKind::LostResponse, 2_000),
+                (FaultKind::Http503, 2_000),
+            ]),
+            ..RequestRates::default()
+        };
         for actor in ["alice", "bob"] {
             h.faults()
                 .invoke(&Fault::Requests {
