@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
-use td_e2e::args;
 use td_e2e::config::HarnessConfig;
 use td_e2e::driver::Driver;
 use td_e2e::engine::extract_created_id;
@@ -25,7 +24,9 @@ fn world(env: &[(&str, &str)]) -> Harness {
 }
 
 fn create(h: &Harness, actor: &str, title: &str) -> String {
-    let out = h.td(actor, &args!["create", title]).expect("td create");
+    let out = h
+        .td(actor, &["create".to_string(), title.to_string()])
+        .expect("td create");
     assert!(out.ok(), "{}", out.output);
     extract_created_id(&out.output).expect("created id")
 }
@@ -151,7 +152,7 @@ fn injected_answers_never_reach_the_server() {
         (FaultKind::Http429, "429"),
     ] {
         h.faults().invoke(&every_request("alice", kind)).unwrap();
-        let out = h.td("alice", &args!["sync"]).unwrap();
+        let out = h.td("alice", &["sync".to_string()]).unwrap();
         assert!(
             !out.ok() && out.output.contains(code),
             "{kind:?}: {}",
