@@ -32,6 +32,8 @@ pub struct FaultCore {
     db_locks: Mutex<BTreeMap<String, DbLock>>,
     counts: Mutex<BTreeMap<FaultKind, u64>>,
     violations: Mutex<Vec<String>>,
+    /// Requests at the server now, and the most there ever were at once.
+    in_flight: Mutex<(i64, i64)>,
     /// A lock is released by the next `after_op`, or after this long at the latest.
     lock_hold_max: Duration,
 }
@@ -55,6 +57,7 @@ impl FaultCore {
             db_locks: Mutex::new(BTreeMap::new()),
             counts: Mutex::new(BTreeMap::new()),
             violations: Mutex::new(Vec::new()),
+            in_flight: Mutex::new((0, 0)),
             lock_hold_max,
         }
     }
@@ -95,6 +98,11 @@ impl FaultCore {
 
     pub fn violations(&self) -> Vec<String> {
         locked(&self.violations).clone()
+    }
+
+    /// The most requests the proxies had in flight at the server at once.
+    pub fn max_in_flight(&self) -> i64 {
+        locked(&self.in_flight).1
     }
 
     /// After an operation of `actor`: releases a database lock taken during it and checks
@@ -245,6 +253,12 @@ impl ProxyHooks for FaultCore {
 
     fn fired(&self, actor: &str, kind: FaultKind, detail: &str) {
         self.record(kind, actor, false, detail);
+    }
+
+    fn in_flight(&self, delta: i64) {
+        let mut n = locked(&self.in_flight);
+        n.0 += delta;
+        n.1 = n.1.max(n.0);
     }
 }
 

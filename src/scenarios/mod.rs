@@ -20,6 +20,7 @@ pub mod ctx;
 mod deps;
 mod edits;
 mod engine_run;
+mod kills;
 mod large_payload;
 mod late_join;
 mod lifecycle;
@@ -116,6 +117,25 @@ static SCENARIOS: &[Scenario] = &[
             "thundering_herd",
             "two actors sync at the same moment: both succeed and converge",
             concurrency::thundering_herd,
+        )
+    },
+    two(
+        "kill_during_push",
+        "pushes answered then killed (server or client, -9) round after round: none lost, none twice",
+        kills::kill_during_push,
+    ),
+    two(
+        "kill_during_push_soak",
+        "kill_during_push for 200 rounds",
+        kills::kill_during_push_soak,
+    ),
+    Scenario {
+        actors: 3,
+        replay_note: Some(CONCURRENT),
+        ..two(
+            "slow_link_overlap",
+            "three actors push at once through slow links; the pushes overlap in the server",
+            kills::slow_link_overlap,
         )
     },
     two(

@@ -201,12 +201,14 @@ fn forward(
         return Ok(None);
     };
     let id = shared.track(&upstream);
+    shared.hooks.in_flight(1);
     let result = (|| {
         upstream.set_read_timeout(Some(shared.io_timeout))?;
         upstream.set_nodelay(true)?;
         send(&upstream, &req.bytes(), slow)?;
         http::read_response(&mut BufReader::new(&upstream), method)
     })();
+    shared.hooks.in_flight(-1);
     shared.untrack(id);
     Ok(result.ok())
 }

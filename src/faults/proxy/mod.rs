@@ -30,6 +30,9 @@ pub trait ProxyHooks: Send + Sync {
     fn lock_db(&self, actor: &str) -> Result<String, String>;
     /// A fault fired on `actor`'s traffic (for the history and the counts).
     fn fired(&self, actor: &str, kind: FaultKind, detail: &str);
+    /// A request started (+1) or finished (-1) at the server, so a world knows how many
+    /// requests it really had in flight at once.
+    fn in_flight(&self, delta: i64);
 }
 
 /// One actor's proxy. Dropping it closes every connection and joins every thread.
