@@ -1,6 +1,7 @@
 //! Harness speed (`cargo bench -p td-e2e --bench harness`): world setup time (median of 10),
 //! chaos actions per second, and the share of chaos wall time spent outside td processes
-//! (harness overhead: generation, classification, model refreshes, bookkeeping).
+//! (harness overhead: generation, classification, model refreshes, bookkeeping), and the fault
+//! proxy's overhead: median `td sync` through the proxy vs straight to the server, in one run.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,6 +32,7 @@ fn main() {
         "world setup (3 actors, device login, project, links): median {:?} of 10",
         median(setups)
     );
+    proxy_overhead(&cfg);
     for actors in [2usize, 3] {
         let h = Harness::setup(&cfg, &WorldOptions::actors(actors)).expect("world");
         let history = Arc::new(OperationHistory::new());
@@ -53,4 +55,33 @@ fn main() {
             100.0 * outside / wall.as_secs_f64()
         );
     }
+}
+
+/// Median `td sync` (one new issue pushed, then pulled) through alice's proxy vs direct
+/// (`TD_SYNC_URL` = the server), interleaved so load changes hit both alike.
+fn proxy_overhead(cfg: &HarnessConfig) {
+    let h = Harness::setup(cfg, &WorldOptions::actors(2)).expect("world");
+    let direct = vec![("TD_SYNC_URL".to_string(), h.server_url())];
+    let (mut via, mut around) = (Vec::new(), Vec::new());
+    let sync = vec!["sync".to_string()];
+    for i in 0..100 {
+        let title = format!("proxy bench {i}");
+        let out = h
+            .td_with_env("alice", &["create".to_string(), title], &[])
+            .expect("create");
+        assert!(out.ok(), "{}", out.output);
+        let env: &[(String, String)] = if i % 2 == 0 { &[] } else { &direct };
+        let out = h.td_with_env("alice", &sync, env).expect("sync");
+        assert!(out.ok(), "{}", out.output);
+        if i % 2 == 0 {
+            via.push(out.duration);
+        } else {
+            around.push(out.duration);
+        }
+    }
+    let (v, d) = (median(via), median(around));
+    println!(
+        "td sync through the fault proxy: median {v:?} vs {d:?} direct = {:.2}x (50 each, interleaved)",
+        v.as_secs_f64() / d.as_secs_f64()
+    );
 }

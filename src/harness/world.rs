@@ -308,7 +308,27 @@ impl Harness {
         self.start_server()
     }
 
+    /// `td <args>` as `actor` with extra environment for this one run (benchmarks use
+    /// `TD_SYNC_URL` to go around the proxy).
+    pub fn td_with_env(
+        &self,
+        actor: &str,
+        args: &[String],
+        env: &[(String, String)],
+    ) -> Result<TdOutput, DriverError> {
+        self.run_td_env(actor, args, env)
+    }
+
     fn run_td(&self, actor: &str, args: &[String]) -> Result<TdOutput, DriverError> {
+        self.run_td_env(actor, args, &[])
+    }
+
+    fn run_td_env(
+        &self,
+        actor: &str,
+        args: &[String],
+        extra: &[(String, String)],
+    ) -> Result<TdOutput, DriverError> {
         if !self.actors.iter().any(|a| a == actor) {
             return Err(DriverError::UnknownActor(actor.into()));
         }
@@ -324,7 +344,7 @@ impl Harness {
             .env("TD_ANALYTICS", "0")
             .current_dir(self.client_dir(actor))
             .args(args);
-        for (k, v) in &self.td_env {
+        for (k, v) in self.td_env.iter().chain(extra) {
             cmd.env(k, v);
         }
         let skew = self

@@ -80,6 +80,7 @@ fn serve_requests(shared: &Shared, client: &TcpStream) -> io::Result<Next> {
         return Ok(Next::Reset);
     }
     client.set_read_timeout(Some(shared.io_timeout))?;
+    client.set_nodelay(true)?;
     let mut reader = BufReader::new(client.try_clone()?);
     loop {
         let Some(req) = http::read_request(&mut reader)? else {
