@@ -474,3 +474,68 @@ fn clock_skew_moves_the_actors_timestamps_and_heals() {
         "{v:?}"
     );
 }
+
+#[test]
+fn a_panicking_case_leaves_no_paused_server_or_proxy() {
+    let (pid, port) = std::sync::Mutex::new((0u32, 0u16)).into_inner().unwrap();
+    let seen = std::sync::Mutex::new((pid, port));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let h = world(&[]);
+        let port: u16 = h
+            .actor_url("alice")
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        *seen.lock().unwrap() = (h.server_pid().unwrap(), port);
+        h.faults().invoke(&Fault::ServerPause).unwrap();
+        h.faults()
+            .invoke(&Fault::Partition {
+                actor: "alice".into(),
+                mode: PartitionMode::Blackhole,
+            })
+            .unwrap();
+        panic!("the case blew up mid-fault");
+    }));
+    assert!(r.is_err());
+    let (pid, port) = *seen.lock().unwrap();
+    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn one_seed_replays_the_same_chaos_faults_at_the_same_operations() {
+    use std::sync::Arc;
+    use td_e2e::engine::{run_chaos, ChaosConfig, ChaosHooks, SyncMode};
+    fn run() -> Vec<String> {
+        let h = world(&[]);
+        let mut config = ChaosConfig::new(4242, 60);
+        config.sync_mode = SyncMode::Aggressive;
+        config.faults.requests.basis_points =
+            BTreeMap::from([(FaultKind::LostResponse, 1_500), (FaultKind::Reset, 1_000)]);
+        config.faults.partition = 1_000;
+        config.faults.partition_modes = vec![PartitionMode::Refuse];
+        config.faults.partition_actions = (2, 4);
+        config.faults.server_restart_every = 25;
+        // The world's history: the proxies record their faults there too.
+        let history = h.history();
+        let hooks = ChaosHooks {
+            history: Arc::clone(&history),
+            nemesis: Some(h.faults()),
+            progress: None,
+        };
+        run_chaos(&h, &config, hooks).expect("chaos");
+        history
+            .records()
+            .into_iter()
+            .map(|r| format!("{} {} {}", r.action, r.actor, r.result.as_str()))
+            .collect()
+    }
+    let (a, b) = (run(), run());
+    let faults = a.iter().filter(|l| l.starts_with("fault:")).count();
+    assert!(faults >= 5, "too few faults to prove anything: {a:#?}");
+    let first_difference = a.iter().zip(&b).position(|(x, y)| x != y);
+    assert_eq!(first_difference, None, "{a:#?}\n---\n{b:#?}");
+    assert_eq!(a.len(), b.len());
+}
