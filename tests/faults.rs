@@ -477,8 +477,7 @@ fn clock_skew_moves_the_actors_timestamps_and_heals() {
 
 #[test]
 fn a_panicking_case_leaves_no_paused_server_or_proxy() {
-    let (pid, port) = std::sync::Mutex::new((0u32, 0u16)).into_inner().unwrap();
-    let seen = std::sync::Mutex::new((pid, port));
+    let seen = std::sync::Mutex::new((0u32, 0u16));
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let h = world(&[]);
         let port: u16 = h

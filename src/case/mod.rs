@@ -54,6 +54,8 @@ pub struct Case {
     /// Runs only under `--ignored` / `--include-ignored`.
     pub ignored: bool,
     pub kind: CaseKind,
+    /// Remote-event kinds a replica may quarantine without failing the case.
+    pub expect_quarantine: Vec<String>,
 }
 
 impl Case {

@@ -11,6 +11,8 @@ use toml::Spanned;
 #[derive(Deserialize)]
 pub(super) struct KindProbe {
     pub kind: Option<Spanned<String>>,
+    /// Read here for every kind (each kind's own schema accepts the key too).
+    pub expect_quarantine: Option<Spanned<Vec<String>>>,
 }
 
 /// `kind = "chaos"`: a randomized run.
@@ -40,6 +42,10 @@ pub(super) struct ChaosFile {
     pub ignored: bool,
     /// Optional fault injection.
     pub faults: Option<FaultsFile>,
+    /// Kinds of remote events a replica may skip (quarantine) without failing the case:
+    /// an entity type (`issue_dependencies`) or `action_type:entity_type`.
+    #[allow(dead_code)]
+    pub expect_quarantine: Option<Spanned<Vec<String>>>,
 }
 
 /// `[faults]` of a chaos case. Rates are percentages (0–100, fractions allowed): of loop
@@ -102,6 +108,10 @@ pub(super) struct ScenarioFile {
     /// Skip unless ignored cases are requested (default false).
     #[serde(default)]
     pub ignored: bool,
+    /// Kinds of remote events a replica may skip (quarantine) without failing the case:
+    /// an entity type (`issue_dependencies`) or `action_type:entity_type`.
+    #[allow(dead_code)]
+    pub expect_quarantine: Option<Spanned<Vec<String>>>,
 }
 
 /// `kind = "steps"`: fixed steps.
@@ -119,6 +129,10 @@ pub(super) struct StepsFile {
     /// The steps, in order (at least one).
     #[serde(default)]
     pub step: Vec<Spanned<StepFile>>,
+    /// Kinds of remote events a replica may skip (quarantine) without failing the case:
+    /// an entity type (`issue_dependencies`) or `action_type:entity_type`.
+    #[allow(dead_code)]
+    pub expect_quarantine: Option<Spanned<Vec<String>>>,
 }
 
 /// One `[[step]]`: exactly one of `td`, `sync`, `fault`, `heal`, `verify`, `sql`.

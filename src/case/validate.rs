@@ -39,11 +39,21 @@ pub fn parse(name: &str, path: &Path, text: &str) -> Result<Case, CaseError> {
             ))
         }
     };
+    let expect_quarantine = match probe.expect_quarantine {
+        None => Vec::new(),
+        Some(list) => cx.value(
+            &list,
+            "expect_quarantine",
+            |l| (!l.is_empty() && l.iter().all(|k| !k.trim().is_empty())).then(|| l.clone()),
+            |_| "expect_quarantine lists event kinds: `entity_type` or `action:entity_type`".into(),
+        )?,
+    };
     Ok(Case {
         name: name.to_string(),
         path: path.to_path_buf(),
         ignored,
         kind,
+        expect_quarantine,
     })
 }
 

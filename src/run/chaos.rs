@@ -20,6 +20,8 @@ pub struct ChaosParams {
     pub checks: Vec<CheckKind>,
     /// Extra `sync_all` rounds of the idempotency check.
     pub idempotency_rounds: usize,
+    /// Remote-event kinds a replica may quarantine.
+    pub expect_quarantine: Vec<String>,
 }
 
 /// Prints progress to stderr at most every few seconds and at the end.
@@ -121,7 +123,12 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
         actors: h.actors().len() as u64,
         sync_count: syncs,
     };
-    let all: Vec<_> = results.into_iter().chain(fault_results).collect();
+    let hygiene = super::hygiene_checks(h, &p.expect_quarantine);
+    let all: Vec<_> = results
+        .into_iter()
+        .chain(fault_results)
+        .chain(hygiene)
+        .collect();
     let mut report = ChaosReport::new(
         facts,
         &stats,

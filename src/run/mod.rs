@@ -32,7 +32,7 @@ use crate::engine::ChaosConfig;
 use crate::faults::FaultKind;
 use crate::harness::{Harness, WorldOptions};
 use crate::scenarios::Scenario;
-use crate::verify::{CheckKind, IssueOwner, Verifier, VerifyContext};
+use crate::verify::{hygiene, ActorDb, CheckKind, IssueOwner, Verifier, VerifyContext};
 
 /// Extra `sync_all` rounds of the idempotency check, in chaos and steps cases alike.
 pub const IDEMPOTENCY_ROUNDS: usize = 2;
@@ -215,6 +215,10 @@ fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
         }
         CaseKind::Steps(s) => steps::run(&h, &s.steps, &mut out),
     }
+    // Chaos cases add these themselves, so their ChaosReport carries them.
+    if out.status != Status::Errored && !matches!(case.kind, CaseKind::Chaos(_)) {
+        out.add_checks(hygiene_checks(&h, &case.expect_quarantine));
+    }
     if !out.passed() && suite.cfg.world.keep_failed {
         if let Some(json) = &out.history {
             let _ = std::fs::write(h.world_dir().join("history.json"), json);
@@ -257,7 +261,17 @@ fn chaos_params(case: &Case, seed: u64) -> ChaosParams {
         config,
         checks,
         idempotency_rounds: IDEMPOTENCY_ROUNDS,
+        expect_quarantine: case.expect_quarantine.clone(),
     }
+}
+
+/// What must not have happened quietly in any case: a server panic or 5xx, an undeclared
+/// quarantined event.
+fn hygiene_checks(h: &Harness, expect_quarantine: &[String]) -> Vec<crate::verify::CheckResult> {
+    vec![
+        hygiene::server_log(&h.server_log()),
+        hygiene::quarantine(&ActorDb::all_from(h), expect_quarantine),
+    ]
 }
 
 /// Runs `kinds` in order against the world `h` and collects their results.

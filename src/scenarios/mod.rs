@@ -239,7 +239,7 @@ mod tests {
             assert!((2..=3).contains(&s.actors), "{}", s.name);
             assert!(s.late.len() < s.actors - 1, "{}: late actors", s.name);
         }
-        assert_eq!(all().len(), 18);
+        assert_eq!(all().len(), 21);
         assert!(find("no_such_scenario").is_none());
     }
 

@@ -16,6 +16,7 @@ pub mod db;
 pub mod diff;
 mod events;
 mod field_merge;
+pub mod hygiene;
 mod idempotency;
 mod log;
 mod read_your_writes;

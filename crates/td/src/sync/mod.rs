@@ -27,7 +27,7 @@ mod tests;
 // What the commands use; the rest (reports, Line, SyncTransport, the event mapping) is
 // reached through these functions' signatures.
 pub use error::SyncError;
-pub use http::{request_timeout, SyncClient, DEFAULT_TIMEOUT};
+pub use http::{request_timeout, SyncClient};
 pub use login::pkce_pair;
 pub use pull::pull;
 pub use push::push;
