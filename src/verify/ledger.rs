@@ -373,14 +373,19 @@ fn extra_copies(
         match logged.get(device) {
             Some(by_content) => {
                 let rowids = by_content.get(&key).cloned().unwrap_or_default();
-                if copies.len() > rowids.len() {
+                let owner = owner_of(actors, device);
+                if rowids.is_empty() {
                     out.push(format!(
-                        "DUPLICATE: {what} from {} (device {device:?}) is stored {} times, at \
-                         seqs [{}], but {} logged it {} time(s) (rowids {rowids:?})",
-                        owner_of(actors, device),
+                        "UNLOGGED: {what} from {owner} (device {device:?}) is stored at seqs \
+                         [{}], but {owner}'s action_log has no such action",
+                        seqs.join(", ")
+                    ));
+                } else if copies.len() > rowids.len() {
+                    out.push(format!(
+                        "DUPLICATE: {what} from {owner} (device {device:?}) is stored {} times, \
+                         at seqs [{}], but {owner} logged it {} time(s) (rowids {rowids:?})",
                         copies.len(),
                         seqs.join(", "),
-                        owner_of(actors, device),
                         rowids.len()
                     ));
                 }

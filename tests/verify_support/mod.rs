@@ -1,6 +1,8 @@
 //! Crafted databases for the verifier tests: real client schema, rows written by hand.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::PathBuf;
 
 use rusqlite::Connection;
