@@ -97,24 +97,34 @@ impl Server {
                  timestamp, server_seq FROM action_log WHERE server_seq IS NOT NULL",
             )
             .unwrap();
-        let rows: Vec<(i64, String, String, String, String, String, String, i64)> = stmt
+        let rows: Vec<Synced> = stmt
             .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
+                Ok(Synced {
+                    rowid: r.get(0)?,
+                    action: r.get(1)?,
+                    entity: r.get(2)?,
+                    id: r.get(3)?,
+                    prev: r.get(4)?,
+                    new: r.get(5)?,
+                    ts: r.get(6)?,
+                    seq: r.get(7)?,
+                })
             })
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         let events = Connection::open(self.events_path(PROJECT)).unwrap();
-        for (rowid, action, entity, id, prev, new, ts, seq) in rows {
+        for Synced {
+            rowid,
+            action,
+            entity,
+            id,
+            prev,
+            new,
+            ts,
+            seq,
+        } in rows
+        {
             let payload =
                 json!({"schema_version": 1, "new_data": side(&new), "previous_data": side(&prev)});
             events
@@ -137,6 +147,18 @@ impl Server {
                 .unwrap();
         }
     }
+}
+
+/// One synced action_log row, as the mirror reads it.
+struct Synced {
+    rowid: i64,
+    action: String,
+    entity: String,
+    id: String,
+    prev: String,
+    new: String,
+    ts: String,
+    seq: i64,
 }
 
 fn side(text: &str) -> Value {
