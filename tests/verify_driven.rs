@@ -95,7 +95,10 @@ impl Fake {
         let id = "td-f00d01".to_string();
         self.conn(actor)
             .execute(
-                "INSERT INTO issues (id, title) VALUES (?1, ?2)",
+                // Fixed timestamps: convergence compares them, and the replicas are written
+                // at different moments.
+                "INSERT INTO issues (id, title, created_at, updated_at) \
+                 VALUES (?1, ?2, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
                 params![id, title],
             )
             .unwrap();
@@ -178,7 +181,8 @@ impl Fake {
             for op in &ops {
                 if op.create {
                     conn.execute(
-                        "INSERT OR IGNORE INTO issues (id, title) VALUES (?1, ?2)",
+                        "INSERT OR IGNORE INTO issues (id, title, created_at, updated_at) \
+                         VALUES (?1, ?2, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
                         params![op.id, op.value],
                     )
                     .unwrap();

@@ -32,6 +32,26 @@ impl World {
         World { dir, dbs }
     }
 
+    /// A fresh copy of this world's databases (cheaper than building one per case).
+    pub fn copy(&self) -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dbs = self
+            .dbs
+            .iter()
+            .map(|d| {
+                let rel = d
+                    .path
+                    .strip_prefix(self.dir.path())
+                    .expect("inside the world");
+                let path = dir.path().join(rel);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::copy(&d.path, &path).unwrap();
+                ActorDb::new(d.actor.clone(), path)
+            })
+            .collect();
+        World { dir, dbs }
+    }
+
     pub fn path(&self, actor: &str) -> PathBuf {
         self.db(actor).path.clone()
     }
