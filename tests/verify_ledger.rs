@@ -497,6 +497,31 @@ fn an_unlinked_actor_fails_heads_and_acked() {
     );
 }
 
+#[test]
+fn an_actor_linked_to_a_project_the_server_lacks_has_lost_its_acks() {
+    let (w, s) = ledger_world();
+    w.exec(
+        "bob",
+        "UPDATE sync_state SET project_id = 'p_00000000000000c3'",
+    );
+    let results = run(&w, &s);
+    assert_eq!(failing_names(&results), names(&[ACKED_BOB, HEADS_BOB]));
+    assert_invalid(
+        result(&results, ACKED_BOB),
+        &["LOST: 2 rows of bob are marked synced to project p_00000000000000c3, whose event store"],
+    );
+    assert_invalid(
+        result(&results, HEADS_BOB),
+        &["bob is linked to p_00000000000000c3, whose event store"],
+    );
+    // An id that would walk out of the data directory is refused, not opened.
+    w.exec("bob", "UPDATE sync_state SET project_id = '../../etc'");
+    let results = run(&w, &s);
+    let r = result(&results, "ledger acked");
+    assert_eq!(r.verdict, Verdict::Unknown, "{r:#?}");
+    assert!(r.details.contains("cannot name an event store"), "{r:#?}");
+}
+
 // ---- a real world ----
 
 fn check(h: &Harness, kinds: &[CheckKind]) -> Vec<CheckResult> {

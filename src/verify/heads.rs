@@ -35,7 +35,7 @@ pub fn check(dbs: &[ActorDb], server: &ServerData) -> Result<Vec<CheckResult>, V
                 )),
                 Err(e) => return Err(e),
                 Ok(store) => {
-                    let head = store.events()?.last().map_or(0, |e| e.seq);
+                    let head = store.head()?;
                     match cursor_violation(&db.actor, &link.cursor, head, &link.project_id) {
                         Some(v) => violations.push(v),
                         None => {

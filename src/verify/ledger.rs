@@ -126,7 +126,22 @@ pub fn acked(actors: &[LedgerActor], server: &ServerData) -> Result<Vec<CheckRes
                 continue;
             }
         };
-        let store = server.open_events(&link.project_id)?;
+        let store = match server.open_events(&link.project_id) {
+            Ok(s) => s,
+            Err(VerifyError::Missing(p)) => {
+                let v = format!(
+                    "LOST: {} rows of {} are marked synced to project {}, whose event store {} \
+                     does not exist",
+                    claimed.len(),
+                    actor.name(),
+                    link.project_id,
+                    p.display()
+                );
+                out.push(CheckResult::from_violations(name, String::new(), &[v]));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let by_seq: BTreeMap<i64, ServerEvent> =
             store.events()?.into_iter().map(|e| (e.seq, e)).collect();
         let violations: Vec<String> = claimed

@@ -107,8 +107,18 @@ impl ServerData {
             .collect())
     }
 
-    /// Opens one project's event store.
+    /// Opens one project's event store. The id comes from an actor's database, so one that
+    /// is not a single plain path component is refused rather than joined into a path.
     pub fn open_events(&self, project_id: &str) -> Result<EventStore, VerifyError> {
+        let plain = !project_id.is_empty()
+            && project_id != ".."
+            && project_id != "."
+            && !project_id.contains(['/', '\\', '\0']);
+        if !plain {
+            return Err(VerifyError::Setup(format!(
+                "project id {project_id:?} cannot name an event store"
+            )));
+        }
         Ok(EventStore {
             db: ReadOnlyDb::open(&self.events_db(project_id))?,
         })
@@ -150,6 +160,12 @@ impl EventStore {
                 })
             })
             .collect()
+    }
+
+    /// The highest stored seq (the head a pull cursor must reach), 0 for an empty store.
+    pub fn head(&self) -> Result<i64, VerifyError> {
+        self.db
+            .count("SELECT COALESCE(MAX(server_seq), 0) FROM events")
     }
 
     /// The highest seq AUTOINCREMENT has handed out (`sqlite_sequence`), 0 before the first
