@@ -302,8 +302,8 @@ fn a_sync_that_rewrites_deleted_at_fails_idempotency_with_the_rows() {
             "sync_all round 2 changed bob: hash ",
             "issues: bob before has 2 rows, bob after has 2 rows; 1 only on bob before, 1 only on bob after",
             r#"only on bob before: {id: "td-bbb222", title: "second""#,
-            r#"deleted_at: "2026-01-01"}"#,
-            r#"deleted_at: "2026-01-01 00:00:00+00:00"}"#,
+            r#"deleted_at: "2026-01-01", minor"#,
+            r#"deleted_at: "2026-01-01 00:00:00+00:00", minor"#,
         ],
     );
     assert!(result(&results, "idempotency [alice]").passed());
@@ -520,7 +520,7 @@ fn every_check_runs_by_name_through_the_context() {
     );
     assert!(
         v.summary()
-            .starts_with("Verify: 35 passed, 0 failed, 4 unknown"),
+            .starts_with("Verify: 39 passed, 0 failed, 4 unknown"),
         "{}",
         v.summary()
     );
