@@ -28,11 +28,12 @@ pub use seed::{choose as choose_seed, fresh as fresh_seed, from_env_or as seed_f
 
 use crate::case::{self, Case, CaseKind, DiscoveredCase};
 use crate::config::{self, HarnessConfig};
+use crate::driver::Driver;
 use crate::engine::ChaosConfig;
 use crate::faults::FaultKind;
 use crate::harness::{Harness, WorldOptions};
 use crate::scenarios::Scenario;
-use crate::verify::{hygiene, ActorDb, CheckKind, IssueOwner, Verifier, VerifyContext};
+use crate::verify::{hygiene, ActorDb, CheckKind, IssueOwner, ServerSide, Verifier, VerifyContext};
 
 /// Extra `sync_all` rounds of the idempotency check, in chaos and steps cases alike.
 pub const IDEMPOTENCY_ROUNDS: usize = 2;
@@ -274,6 +275,23 @@ fn hygiene_checks(h: &Harness, expect_quarantine: &[String]) -> Vec<crate::verif
     ]
 }
 
+/// Where the ledger checks read in a world: td-sync's data directory (the harness points
+/// `SYNC_SERVER_DB_PATH` and `SYNC_PROJECT_DATA_DIR` into `server-data/`) and the auth.json
+/// device login wrote into each actor's HOME.
+pub fn server_side(h: &Harness) -> ServerSide {
+    ServerSide {
+        data_dir: h.world_dir().join("server-data"),
+        auth_files: h
+            .actors()
+            .into_iter()
+            .map(|a| {
+                let auth = h.home_dir(&a).join(".config/td/auth.json");
+                (a, auth)
+            })
+            .collect(),
+    }
+}
+
 /// Runs `kinds` in order against the world `h` and collects their results.
 fn run_checks(
     h: &Harness,
@@ -285,6 +303,7 @@ fn run_checks(
         driver: h,
         owners,
         idempotency_rounds,
+        server: Some(server_side(h)),
     };
     let mut verifier = Verifier::new();
     for kind in kinds {

@@ -7,15 +7,11 @@
 //!   are really inside the server together; the store keeps its promise (seqs 1..N, one
 //!   event per client action) and everyone converges.
 
-use std::collections::BTreeMap;
-
-use rusqlite::{Connection, OpenFlags};
-
 use super::ctx::Ctx;
 use crate::driver::Driver;
 use crate::faults::{Fault, FaultKind, Nemesis, RequestRates};
 use crate::harness::Harness;
-use crate::verify::CheckResult;
+use crate::verify::{CheckKind, CheckResult, Verifier, VerifyContext};
 
 /// Kill rounds in the default suite, and in the soak.
 pub const KILL_ROUNDS: usize = 24;
@@ -86,7 +82,7 @@ fn kill_loop(h: &Harness, name: &'static str, rounds: usize) -> Vec<CheckResult>
         format!("{kills} kills in {rounds} rounds"),
     );
     if c.sync_all("final sync_all") {
-        c.extend(ledger(h, &actors));
+        c.extend(ledger(h));
         c.converge();
     }
     c.finish()
@@ -137,150 +133,29 @@ pub fn slow_link_overlap(h: &Harness, _seed: u64) -> Vec<CheckResult> {
     );
     let _ = h.faults().heal();
     if c.sync_all("final sync_all") {
-        c.extend(ledger(h, &actors));
+        c.extend(ledger(h));
         c.converge();
     }
     c.finish()
 }
 
-/// No lost and no duplicated event: the server's seqs are 1..N, each client action is
-/// stored once, and every row an actor authored is marked with the seq that stores it.
-fn ledger(h: &Harness, actors: &[String]) -> Vec<CheckResult> {
-    let mut out = Vec::new();
-    let events = match server_events(h) {
-        Ok(e) => e,
-        Err(e) => return vec![CheckResult::unknown("ledger: read the server store", e)],
+/// No lost and no duplicated event, checked on the server's own stores: every acknowledged
+/// row stored at its seq, no client action twice, seqs 1..N, every replica at the head.
+fn ledger(h: &Harness) -> Vec<CheckResult> {
+    let ctx = VerifyContext {
+        driver: h,
+        owners: &[],
+        idempotency_rounds: 0,
+        server: Some(crate::run::server_side(h)),
     };
-    let dense = events
-        .iter()
-        .enumerate()
-        .all(|(i, e)| e.seq == i as i64 + 1);
-    out.push(result(
-        "ledger: seqs are exactly 1..N",
-        dense,
-        format!("{} events", events.len()),
-    ));
-    let mut by_key: BTreeMap<(String, String, i64), Vec<i64>> = BTreeMap::new();
-    for e in &events {
-        by_key
-            .entry((e.device.clone(), e.session.clone(), e.client_action_id))
-            .or_default()
-            .push(e.seq);
+    let mut v = Verifier::new();
+    for kind in [
+        CheckKind::LedgerAcked,
+        CheckKind::LedgerNoDuplicate,
+        CheckKind::LedgerDense,
+        CheckKind::Heads,
+    ] {
+        v.run(kind, &ctx);
     }
-    let twice: Vec<String> = by_key
-        .iter()
-        .filter(|(_, seqs)| seqs.len() > 1)
-        .map(|(k, seqs)| format!("{k:?} stored at seqs {seqs:?}"))
-        .collect();
-    out.push(result(
-        "ledger: no client action stored twice",
-        twice.is_empty(),
-        twice.join("\n"),
-    ));
-    let mut lost = Vec::new();
-    for a in actors {
-        if let Err(e) = authored_rows_stored(h, a, &events, &mut lost) {
-            lost.push(format!("{a}: {e}"));
-        }
-    }
-    out.push(result(
-        "ledger: every authored row is stored at its seq",
-        lost.is_empty(),
-        lost.join("\n"),
-    ));
-    out
-}
-
-fn result(name: &str, ok: bool, details: String) -> CheckResult {
-    if ok {
-        CheckResult::valid(name, details)
-    } else {
-        CheckResult::invalid(name, details)
-    }
-}
-
-struct Event {
-    seq: i64,
-    device: String,
-    session: String,
-    client_action_id: i64,
-}
-
-fn server_events(h: &Harness) -> Result<Vec<Event>, String> {
-    let path = h
-        .world_dir()
-        .join("server-data/projects")
-        .join(h.project_id())
-        .join("events.db");
-    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| format!("open {}: {e}", path.display()))?;
-    let mut stmt = conn
-        .prepare(
-            "SELECT server_seq, device_id, session_id, client_action_id FROM events \
-             ORDER BY server_seq",
-        )
-        .map_err(|e| e.to_string())?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok(Event {
-                seq: r.get(0)?,
-                device: r.get(1)?,
-                session: r.get(2)?,
-                client_action_id: r.get(3)?,
-            })
-        })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| e.to_string())?;
-    Ok(rows)
-}
-
-/// Every row `actor` wrote must be acknowledged with a seq at which the server holds that
-/// very row (same device, same client action id); none may be left pending.
-fn authored_rows_stored(
-    h: &Harness,
-    actor: &str,
-    events: &[Event],
-    lost: &mut Vec<String>,
-) -> Result<(), String> {
-    let auth = h.home_dir(actor).join(".config/td/auth.json");
-    let text = std::fs::read_to_string(&auth).map_err(|e| format!("{}: {e}", auth.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let device = json["device_id"].as_str().unwrap_or_default().to_string();
-    let path = h.db_path(actor);
-    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| format!("open {}: {e}", path.display()))?;
-    let mut stmt = conn
-        .prepare("SELECT rowid, server_seq, undone, entity_type FROM action_log ORDER BY rowid")
-        .map_err(|e| e.to_string())?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Option<i64>>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| e.to_string())?;
-    for (rowid, seq, undone, entity) in rows {
-        let stored = |s: i64| {
-            events
-                .get(usize::try_from(s - 1).unwrap_or(usize::MAX))
-                .is_some_and(|e| e.client_action_id == rowid && e.device == device)
-        };
-        match seq {
-            Some(s) if stored(s) => {}
-            Some(s) => lost.push(format!(
-                "{actor} action_log row {rowid} was acknowledged at seq {s}, but the server \
-                 holds another event there"
-            )),
-            None if undone == 0 && td_core::event::canonical_entity_type(&entity).is_some() => lost
-                .push(format!(
-                    "{actor} action_log row {rowid} ({entity}) never pushed"
-                )),
-            None => {}
-        }
-    }
-    Ok(())
+    v.into_results()
 }

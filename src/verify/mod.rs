@@ -8,7 +8,9 @@
 //!
 //! One file per check family: `convergence` (tables of [`tables`]),
 //! `events` (action_log agreement, event counts, monotonic server_seq), `causal`,
-//! `idempotency`, `read_your_writes`, `field_merge`.
+//! `ledger` (the actors' acknowledged writes against the server's own stores, read through
+//! [`server_db`]; td's push mapping restated in `pushed`), `heads`, `idempotency`,
+//! `read_your_writes`, `field_merge`.
 
 mod causal;
 mod convergence;
@@ -16,10 +18,14 @@ pub mod db;
 pub mod diff;
 mod events;
 mod field_merge;
+mod heads;
 pub mod hygiene;
 mod idempotency;
+mod ledger;
 mod log;
+mod pushed;
 mod read_your_writes;
+pub mod server_db;
 pub mod tables;
 
 use std::fmt;
@@ -30,6 +36,8 @@ use crate::driver::{Driver, DriverError};
 
 pub use field_merge::{MERGE_PRIORITY, MERGE_TITLE, MERGE_TITLE_ORIGINAL};
 pub use idempotency::db_hash;
+pub use ledger::LedgerActor;
+pub use server_db::ServerData;
 
 /// What a check concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -127,6 +135,8 @@ pub enum VerifyError {
     },
     #[error("driver: {0}")]
     Driver(#[from] DriverError),
+    #[error("device id from {path}: {reason}")]
+    Device { path: PathBuf, reason: String },
     #[error("{0}")]
     Setup(String),
 }
@@ -176,6 +186,9 @@ impl IssueOwner {
 }
 
 /// The fixed set of check names a case's `verify` list may use.
+///
+/// The last four read the server's own stores (modules `ledger` and `heads`); each is its
+/// own kind so a failure report names the broken promise, and a case can ask for one alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CheckKind {
     Convergence,
@@ -183,19 +196,32 @@ pub enum CheckKind {
     EventCounts,
     Monotonic,
     Causal,
+    /// Every acknowledged action_log row is the server's event at its seq.
+    LedgerAcked,
+    /// No client action stored twice.
+    LedgerNoDuplicate,
+    /// Each project's seqs are exactly 1..N.
+    LedgerDense,
+    /// Nothing pending, every pull cursor at the server's head.
+    Heads,
     Idempotency,
     ReadYourWrites,
     FieldMerge,
 }
 
 impl CheckKind {
-    /// Every check, in the order a chaos case runs them (field_merge last: it mutates).
-    pub const ALL: [CheckKind; 8] = [
+    /// Every check, in the order a chaos case runs them: the read-only ones first (the
+    /// ledger and heads see the world exactly as heal left it), field_merge last (it mutates).
+    pub const ALL: [CheckKind; 12] = [
         CheckKind::Convergence,
         CheckKind::ActionLog,
         CheckKind::EventCounts,
         CheckKind::Monotonic,
         CheckKind::Causal,
+        CheckKind::LedgerAcked,
+        CheckKind::LedgerNoDuplicate,
+        CheckKind::LedgerDense,
+        CheckKind::Heads,
         CheckKind::Idempotency,
         CheckKind::ReadYourWrites,
         CheckKind::FieldMerge,
@@ -209,6 +235,10 @@ impl CheckKind {
             CheckKind::EventCounts => "event_counts",
             CheckKind::Monotonic => "monotonic",
             CheckKind::Causal => "causal",
+            CheckKind::LedgerAcked => "ledger_acked",
+            CheckKind::LedgerNoDuplicate => "ledger_no_duplicate",
+            CheckKind::LedgerDense => "ledger_dense",
+            CheckKind::Heads => "heads",
             CheckKind::Idempotency => "idempotency",
             CheckKind::ReadYourWrites => "read_your_writes",
             CheckKind::FieldMerge => "field_merge",
@@ -239,6 +269,36 @@ pub struct VerifyContext<'a> {
     pub owners: &'a [IssueOwner],
     /// Extra `sync_all` rounds for idempotency (the original uses 3).
     pub idempotency_rounds: usize,
+    /// The server's stores and the actors' device ids, for the ledger checks and heads;
+    /// `None` (a driver without a server) makes those checks Unknown, never a pass.
+    pub server: Option<ServerSide>,
+}
+
+/// Where the server-side checks read: the server's data directory and, per actor, the
+/// `auth.json` that holds the device id td pushes as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSide {
+    pub data_dir: PathBuf,
+    pub auth_files: Vec<(String, PathBuf)>,
+}
+
+impl ServerSide {
+    /// Every actor of `dbs` with its device id; an actor without an auth file is an error.
+    pub fn ledger_actors(&self, dbs: &[ActorDb]) -> Result<Vec<LedgerActor>, VerifyError> {
+        dbs.iter()
+            .map(|db| {
+                let auth = self
+                    .auth_files
+                    .iter()
+                    .find(|(a, _)| *a == db.actor)
+                    .map(|(_, p)| p)
+                    .ok_or_else(|| {
+                        VerifyError::Setup(format!("no auth.json given for {}", db.actor))
+                    })?;
+                LedgerActor::from_auth_file(db.clone(), auth)
+            })
+            .collect()
+    }
 }
 
 /// Collects check results.
@@ -296,6 +356,10 @@ impl Verifier {
             CheckKind::EventCounts => self.event_counts(&dbs),
             CheckKind::Monotonic => self.monotonic(&dbs),
             CheckKind::Causal => self.causal(&dbs),
+            CheckKind::LedgerAcked
+            | CheckKind::LedgerNoDuplicate
+            | CheckKind::LedgerDense
+            | CheckKind::Heads => self.server_check(kind, ctx.server.as_ref(), &dbs),
             CheckKind::Idempotency => self.idempotency(ctx.driver, ctx.idempotency_rounds),
             CheckKind::ReadYourWrites => self.read_your_writes(ctx.driver, ctx.owners),
             CheckKind::FieldMerge => {
@@ -342,6 +406,68 @@ impl Verifier {
     /// a status an event found was set by an earlier event, e.g. start before review).
     pub fn causal(&mut self, dbs: &[ActorDb]) -> &[CheckResult] {
         let out = guarded("causal ordering", || causal::check(dbs));
+        self.push(out)
+    }
+
+    /// A server-side check with what `server` points at (Unknown without it).
+    fn server_check(
+        &mut self,
+        kind: CheckKind,
+        server: Option<&ServerSide>,
+        dbs: &[ActorDb],
+    ) -> &[CheckResult] {
+        let Some(side) = server else {
+            return self.push(vec![CheckResult::unknown(
+                kind.as_str(),
+                "needs the server's data directory and the actors' auth.json (no server side \
+                 in this context)",
+            )]);
+        };
+        let data = ServerData::new(&side.data_dir);
+        if kind == CheckKind::LedgerDense {
+            return self.ledger_dense(&data);
+        }
+        if kind == CheckKind::Heads {
+            return self.heads(dbs, &data);
+        }
+        let actors = match side.ledger_actors(dbs) {
+            Ok(a) => a,
+            Err(e) => return self.push(vec![CheckResult::unknown(kind.as_str(), e.to_string())]),
+        };
+        match kind {
+            CheckKind::LedgerAcked => self.ledger_acked(&actors, &data),
+            _ => self.ledger_no_duplicate(&actors, &data),
+        }
+    }
+
+    /// Per actor: every row marked synced with server_seq S is the server's event at S
+    /// (device, client action, entity, action, payload, second).
+    pub fn ledger_acked(&mut self, actors: &[LedgerActor], server: &ServerData) -> &[CheckResult] {
+        let out = guarded("ledger acked", || ledger::acked(actors, server));
+        self.push(out)
+    }
+
+    /// Per project: no dedup key under two seqs, no action stored more often than logged.
+    pub fn ledger_no_duplicate(
+        &mut self,
+        actors: &[LedgerActor],
+        server: &ServerData,
+    ) -> &[CheckResult] {
+        let out = guarded("ledger no duplicate", || {
+            ledger::no_duplicate(actors, server)
+        });
+        self.push(out)
+    }
+
+    /// Per project: seqs exactly 1..N, none handed out beyond N.
+    pub fn ledger_dense(&mut self, server: &ServerData) -> &[CheckResult] {
+        let out = guarded("ledger dense", || ledger::dense(server));
+        self.push(out)
+    }
+
+    /// Per actor: nothing left to push, pull cursor at the server's head.
+    pub fn heads(&mut self, dbs: &[ActorDb], server: &ServerData) -> &[CheckResult] {
+        let out = guarded("heads", || heads::check(dbs, server));
         self.push(out)
     }
 

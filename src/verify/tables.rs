@@ -1,10 +1,16 @@
-//! The declarative list of what convergence compares and idempotency hashes (client spec
-//! §11.9), one [`TableSpec`] per table, so both checks read exactly the same rows.
+//! The declarative list of what convergence compares and idempotency hashes, one
+//! [`TableSpec`] per synced table (td_core::schema::SYNCED_TABLES), plus [`EXCLUDED`]: the
+//! one place that says which columns are not compared as stored, and why.
 //!
-//! Stricter than the original on purpose: every table also compares its row id (ids travel
-//! in the events, so they must agree), issues include soft-deleted rows with their
-//! deleted-ness, work_session_issues are compared whole (no join hiding deleted issues), and
-//! each table also has a row count over the whole table.
+//! Convergence compares every column of every synced table that the author writes and peers
+//! store unchanged — every row, soft-deleted ones included, row ids included (ids travel in
+//! the events, so they must agree), plus each table's whole row count. A column is left out
+//! only when it legitimately differs per replica; the tests prove every schema column is
+//! either compared or listed in [`EXCLUDED`] with its reason. Idempotency hashes every column
+//! of the same tables, excluded ones too: a no-op sync must not rewrite even local columns.
+//!
+//! Stricter than the original on purpose (it compared 16 issue columns, live positions of
+//! live boards, and left out notes, reviews and every timestamp).
 
 /// One compared table: `SELECT <columns> FROM <from> [WHERE <filter>] ORDER BY <order>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,54 +76,118 @@ fn label_of(expr: &str) -> String {
     expr.rsplit('.').next().unwrap_or(expr).trim().to_string()
 }
 
-/// The 16 issue columns of client spec §11.9, wrapped in `$head` and `$tail`: written once,
-/// so the compared, hashed and queried column lists cannot drift apart.
-macro_rules! issue_columns {
-    ($($head:literal),* ; $($tail:literal),*) => {
-        &[
-            $($head,)*
-            "title",
-            "description",
-            "status",
-            "type",
-            "priority",
-            "points",
-            "labels",
-            "parent_id",
-            "acceptance",
-            "minor",
-            "sprint",
-            "created_branch",
-            "implementer_session",
-            "reviewer_session",
-            "creator_session",
-            $($tail,)*
-        ]
-    };
+/// A column of a synced table that convergence does not compare as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exclusion {
+    pub table: &'static str,
+    pub column: &'static str,
+    /// The rows it applies to (an SQL condition on the table), `None` for every row. A
+    /// scoped exclusion is compared on every other row: the spec selects it as
+    /// `CASE WHEN <rows> THEN '<local>' ELSE <column> END AS <column>`.
+    pub rows: Option<&'static str>,
+    /// Why this column legitimately differs between replicas.
+    pub reason: &'static str,
 }
 
-/// The 16 issue columns of client spec §11.9 alone (scenarios read single fields from it).
-pub const ISSUE_FIELDS: &[&str] = issue_columns!(;);
+const LOCAL_PATH: &str = "local-only (client spec §2.3): td scrubs it from every payload \
+    (td_core::wire::LOCAL_ONLY_WORK_SESSION_FIELDS), so each replica keeps its own machine's \
+    path and peers keep the default";
+const BUILTIN_INIT: &str = "built-in board only: every replica inserts it at its own `td init` \
+    (td_core::schema::create, CURRENT_TIMESTAMP); it is never logged or synced";
 
-/// issues for convergence: every row, deleted ones included. Deleted-ness, not the
-/// timestamp: peers apply a soft delete with the event's whole-second client timestamp while
-/// the author wrote its own NOW (sync spec §9.16).
+/// Every column of a synced table convergence does not compare as stored, with its reason.
+pub const EXCLUDED: &[Exclusion] = &[
+    Exclusion {
+        table: "work_sessions",
+        column: "worktree_id",
+        rows: None,
+        reason: LOCAL_PATH,
+    },
+    Exclusion {
+        table: "work_sessions",
+        column: "worktree_root",
+        rows: None,
+        reason: LOCAL_PATH,
+    },
+    Exclusion {
+        table: "work_sessions",
+        column: "repo_root",
+        rows: None,
+        reason: LOCAL_PATH,
+    },
+    Exclusion {
+        table: "boards",
+        column: "created_at",
+        rows: Some("is_builtin = 1"),
+        reason: BUILTIN_INIT,
+    },
+    Exclusion {
+        table: "boards",
+        column: "updated_at",
+        rows: Some("is_builtin = 1"),
+        reason: BUILTIN_INIT,
+    },
+];
+
+/// The issue fields of client spec §11.9 (scenarios read single fields from it).
+pub const ISSUE_FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "status",
+    "type",
+    "priority",
+    "points",
+    "labels",
+    "parent_id",
+    "acceptance",
+    "minor",
+    "sprint",
+    "created_branch",
+    "implementer_session",
+    "reviewer_session",
+    "creator_session",
+];
+
+/// issues: every row, soft-deleted ones included, every column. Timestamps compare as
+/// stored: every replica (the author too) replays the whole log in seq order, so each cell
+/// ends as the last event touching it left it.
 pub const ISSUES: TableSpec = TableSpec::whole(
     "issues",
-    issue_columns!("id"; "deleted_at IS NOT NULL AS deleted"),
+    &[
+        "id",
+        "title",
+        "description",
+        "status",
+        "type",
+        "priority",
+        "points",
+        "labels",
+        "parent_id",
+        "acceptance",
+        "implementer_session",
+        "reviewer_session",
+        "created_at",
+        "updated_at",
+        "closed_at",
+        "deleted_at",
+        "minor",
+        "created_branch",
+        "creator_session",
+        "sprint",
+        "defer_until",
+        "due_date",
+        "defer_count",
+        "reviewed_at",
+        "review_requested_by_session",
+        "closed_by_session",
+    ],
     &["id"],
 );
-
-/// issues for the idempotency hash, with the raw `deleted_at`: it must see any rewrite.
-pub const ISSUES_HASHED: TableSpec = TableSpec {
-    columns: issue_columns!("id"; "deleted_at"),
-    ..ISSUES
-};
 
 /// comments.
 pub const COMMENTS: TableSpec = TableSpec::whole(
     "comments",
-    &["id", "issue_id", "text", "session_id"],
+    &["id", "issue_id", "session_id", "text", "created_at"],
     &["issue_id", "id"],
 );
 
@@ -127,10 +197,11 @@ pub const LOGS: TableSpec = TableSpec::whole(
     &[
         "id",
         "issue_id",
-        "type",
-        "message",
         "session_id",
         "work_session_id",
+        "message",
+        "type",
+        "timestamp",
     ],
     &["issue_id", "id"],
 );
@@ -146,6 +217,7 @@ pub const HANDOFFS: TableSpec = TableSpec::whole(
         "remaining",
         "decisions",
         "uncertain",
+        "timestamp",
     ],
     &["issue_id", "id"],
 );
@@ -157,84 +229,315 @@ pub const DEPENDENCIES: TableSpec = TableSpec::whole(
     &["issue_id", "depends_on_id", "relation_type"],
 );
 
-/// boards, the built-in one included.
+/// boards, the built-in one included (its init timestamps excepted, see [`EXCLUDED`]).
 pub const BOARDS: TableSpec = TableSpec::whole(
     "boards",
-    &["id", "name", "is_builtin", "query", "view_mode"],
+    &[
+        "id",
+        "name",
+        "last_viewed_at",
+        "CASE WHEN is_builtin = 1 THEN '<local>' ELSE created_at END AS created_at",
+        "CASE WHEN is_builtin = 1 THEN '<local>' ELSE updated_at END AS updated_at",
+        "query",
+        "is_builtin",
+        "view_mode",
+    ],
     &["name", "id"],
 );
 
-/// Live positions whose board still exists.
-pub const POSITIONS: TableSpec = TableSpec {
-    name: "board_issue_positions",
-    from: "board_issue_positions p JOIN boards b ON b.id = p.board_id",
-    columns: &["p.id", "p.board_id", "p.issue_id", "p.position"],
-    filter: Some("p.deleted_at IS NULL"),
-    order: &["p.board_id", "p.issue_id"],
-    count_table: "board_issue_positions",
-};
+/// board_issue_positions: every row, soft-deleted ones and those of deleted boards included.
+pub const POSITIONS: TableSpec = TableSpec::whole(
+    "board_issue_positions",
+    &[
+        "id",
+        "board_id",
+        "issue_id",
+        "position",
+        "added_at",
+        "deleted_at",
+    ],
+    &["board_id", "issue_id", "id"],
+);
 
 /// issue_files.
 pub const FILES: TableSpec = TableSpec::whole(
     "issue_files",
-    &["id", "issue_id", "file_path", "role"],
+    &[
+        "id",
+        "issue_id",
+        "file_path",
+        "role",
+        "linked_sha",
+        "linked_at",
+    ],
     &["issue_id", "file_path"],
 );
 
-/// work_sessions.
-pub const WORK_SESSIONS: TableSpec =
-    TableSpec::whole("work_sessions", &["id", "name", "session_id"], &["id"]);
+/// work_sessions (the local paths excepted, see [`EXCLUDED`]).
+pub const WORK_SESSIONS: TableSpec = TableSpec::whole(
+    "work_sessions",
+    &[
+        "id",
+        "name",
+        "session_id",
+        "started_at",
+        "ended_at",
+        "start_sha",
+        "end_sha",
+    ],
+    &["id"],
+);
 
 /// work_session_issues, every row.
 pub const WORK_SESSION_ISSUES: TableSpec = TableSpec::whole(
     "work_session_issues",
-    &["id", "work_session_id", "issue_id"],
+    &["id", "work_session_id", "issue_id", "tagged_at"],
     &["work_session_id", "issue_id"],
 );
 
-/// The checked tables in report order, `$issues` first: convergence and the hash differ
-/// only in how they read issues.
-macro_rules! checked_tables {
-    ($issues:expr) => {
-        &[
-            $issues,
-            COMMENTS,
-            LOGS,
-            HANDOFFS,
-            DEPENDENCIES,
-            BOARDS,
-            POSITIONS,
-            FILES,
-            WORK_SESSIONS,
-            WORK_SESSION_ISSUES,
-        ]
-    };
+/// issue_reviews.
+pub const REVIEWS: TableSpec = TableSpec::whole(
+    "issue_reviews",
+    &[
+        "id",
+        "issue_id",
+        "reviewer_session",
+        "decision",
+        "summary",
+        "requested_by_session",
+        "created_at",
+        "superseded_at",
+        "self_review",
+        "reviewed_by",
+    ],
+    &["issue_id", "id"],
+);
+
+/// notes (td itself writes none, but they are a synced table: a peer's must arrive intact).
+pub const NOTES: TableSpec = TableSpec::whole(
+    "notes",
+    &[
+        "id",
+        "title",
+        "content",
+        "created_at",
+        "updated_at",
+        "pinned",
+        "archived",
+        "deleted_at",
+    ],
+    &["id"],
+);
+
+/// What convergence compares, in report order: every synced table.
+pub const CONVERGENCE_TABLES: &[TableSpec] = &[
+    ISSUES,
+    COMMENTS,
+    LOGS,
+    HANDOFFS,
+    DEPENDENCIES,
+    BOARDS,
+    POSITIONS,
+    FILES,
+    WORK_SESSIONS,
+    WORK_SESSION_ISSUES,
+    REVIEWS,
+    NOTES,
+];
+
+/// The same table, every column as stored (`SELECT *`): what idempotency hashes.
+const fn hashed(spec: TableSpec) -> TableSpec {
+    TableSpec {
+        columns: &["*"],
+        ..spec
+    }
 }
 
-/// What convergence compares, in report order.
-pub const CONVERGENCE_TABLES: &[TableSpec] = checked_tables!(ISSUES);
+/// What idempotency hashes: every synced table, every column, excluded ones included.
+pub const HASH_TABLES: &[TableSpec] = &[
+    hashed(ISSUES),
+    hashed(COMMENTS),
+    hashed(LOGS),
+    hashed(HANDOFFS),
+    hashed(DEPENDENCIES),
+    hashed(BOARDS),
+    hashed(POSITIONS),
+    hashed(FILES),
+    hashed(WORK_SESSIONS),
+    hashed(WORK_SESSION_ISSUES),
+    hashed(REVIEWS),
+    hashed(NOTES),
+];
 
-/// The 10 tables of the idempotency hash (harness spec §5.3), deleted_at included.
-pub const HASH_TABLES: &[TableSpec] = checked_tables!(ISSUES_HASHED);
+/// The compared (table, column) pairs, in spec order: bare columns and scoped ones.
+pub fn compared() -> Vec<(&'static str, String)> {
+    CONVERGENCE_TABLES
+        .iter()
+        .flat_map(|spec| {
+            spec.labels()
+                .into_iter()
+                .map(move |label| (spec.count_table, label))
+        })
+        .collect()
+}
+
+/// Everything [`CONVERGENCE_TABLES`] and [`EXCLUDED`] fail to account for, given each
+/// synced table's real columns (`schema(table)`): a column neither compared nor excluded, a
+/// column both compared as stored and excluded, a scoped exclusion whose spec column is not
+/// the `CASE` it promises, a spec column or exclusion naming no real column, a synced table
+/// without a spec. Empty when the list is complete.
+pub fn coverage_gaps(schema: impl Fn(&str) -> Vec<String>) -> Vec<String> {
+    let mut gaps = Vec::new();
+    for table in td_core::schema::SYNCED_TABLES {
+        let real = schema(table);
+        let Some(spec) = CONVERGENCE_TABLES.iter().find(|s| s.count_table == *table) else {
+            gaps.push(format!("synced table {table} has no TableSpec"));
+            continue;
+        };
+        for (expr, label) in spec.columns.iter().zip(spec.labels()) {
+            if !real.contains(&label) {
+                gaps.push(format!(
+                    "{table}: compared column {expr:?} is not in the schema"
+                ));
+            }
+        }
+        for column in &real {
+            gaps.extend(column_gap(spec, table, column));
+        }
+    }
+    for e in EXCLUDED {
+        if !td_core::schema::SYNCED_TABLES.contains(&e.table)
+            || !schema(e.table).contains(&e.column.to_string())
+        {
+            gaps.push(format!(
+                "exclusion {}.{} names no column of a synced table",
+                e.table, e.column
+            ));
+        }
+    }
+    gaps
+}
+
+/// How `column` of `table` is accounted for, or what is wrong with it.
+fn column_gap(spec: &TableSpec, table: &str, column: &str) -> Option<String> {
+    let exclusion = EXCLUDED
+        .iter()
+        .find(|e| e.table == table && e.column == column);
+    let selected = spec
+        .columns
+        .iter()
+        .zip(spec.labels())
+        .find(|(_, label)| label == column)
+        .map(|(expr, _)| *expr);
+    match (selected, exclusion) {
+        (None, None) => Some(format!(
+            "{table}.{column} is neither compared nor listed in EXCLUDED"
+        )),
+        (None, Some(e)) if e.rows.is_some() => Some(format!(
+            "{table}.{column} is excluded for some rows only ({}) but not compared on the rest",
+            e.rows.unwrap_or_default()
+        )),
+        (None, Some(_)) => None,
+        (Some(expr), None) if is_bare(expr, column) => None,
+        (Some(expr), None) => Some(format!(
+            "{table}.{column} is compared as {expr:?}, a transformation without an EXCLUDED \
+             entry saying why"
+        )),
+        (Some(expr), Some(e)) => {
+            let scoped = e.rows.map(|rows| {
+                format!("CASE WHEN {rows} THEN '<local>' ELSE {column} END AS {column}")
+            });
+            (scoped.as_deref() != Some(expr)).then(|| {
+                format!(
+                    "{table}.{column} is listed in EXCLUDED ({}) but compared as {expr:?}",
+                    e.rows.unwrap_or("every row")
+                )
+            })
+        }
+    }
+}
+
+/// `column` or `alias.column`: the stored value, untransformed.
+fn is_bare(expr: &str, column: &str) -> bool {
+    expr == column || expr.rsplit_once('.').is_some_and(|(_, c)| c == column)
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn fresh_schema() -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        td_core::schema::create(&conn).unwrap();
+        conn
+    }
+
+    fn columns_of(conn: &rusqlite::Connection, table: &str) -> Vec<String> {
+        td_core::schema::table_columns(conn, table)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
+    }
+
     #[test]
     fn labels_strip_prefixes_and_aliases() {
         assert_eq!(POSITIONS.labels()[1], "board_id");
-        assert_eq!(ISSUES.labels().last().unwrap(), "deleted");
+        assert_eq!(BOARDS.labels()[3], "created_at");
     }
 
     #[test]
     fn every_spec_runs_against_the_real_schema() {
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
-        td_core::schema::create(&conn).unwrap();
+        let conn = fresh_schema();
         for spec in CONVERGENCE_TABLES.iter().chain(HASH_TABLES) {
             conn.prepare(&spec.select_sql()).unwrap();
             conn.prepare(&spec.count_sql()).unwrap();
         }
-        assert_eq!(HASH_TABLES.len(), 10);
+        assert_eq!(
+            CONVERGENCE_TABLES.len(),
+            td_core::schema::SYNCED_TABLES.len()
+        );
+        assert_eq!(HASH_TABLES.len(), CONVERGENCE_TABLES.len());
+    }
+
+    #[test]
+    fn every_synced_column_is_compared_or_excluded_in_the_ddl() {
+        let conn = fresh_schema();
+        let gaps = coverage_gaps(|t| columns_of(&conn, t));
+        assert!(gaps.is_empty(), "{gaps:#?}");
+    }
+
+    #[test]
+    fn a_new_column_or_a_stale_exclusion_is_a_gap() {
+        let conn = fresh_schema();
+        conn.execute_batch("ALTER TABLE notes ADD COLUMN color TEXT DEFAULT ''")
+            .unwrap();
+        let gaps = coverage_gaps(|t| columns_of(&conn, t));
+        assert_eq!(
+            gaps,
+            ["notes.color is neither compared nor listed in EXCLUDED"]
+        );
+        let gaps = coverage_gaps(|t| {
+            let mut cols = columns_of(&conn, t);
+            cols.retain(|c| c != "repo_root" && c != "title");
+            cols
+        });
+        assert!(
+            gaps.contains(&"issues: compared column \"title\" is not in the schema".to_string()),
+            "{gaps:#?}"
+        );
+        assert!(
+            gaps.contains(
+                &"exclusion work_sessions.repo_root names no column of a synced table".to_string()
+            ),
+            "{gaps:#?}"
+        );
+    }
+
+    #[test]
+    fn every_exclusion_has_a_reason() {
+        for e in EXCLUDED {
+            assert!(e.reason.len() > 20, "{e:?}");
+        }
     }
 }

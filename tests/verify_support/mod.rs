@@ -1,6 +1,8 @@
 //! Crafted databases for the verifier tests: real client schema, rows written by hand.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::PathBuf;
 
 use rusqlite::Connection;
@@ -25,6 +27,26 @@ impl World {
                 td_core::schema::apply_pragmas(&conn).unwrap();
                 td_core::schema::create(&conn).unwrap();
                 ActorDb::new(*a, path)
+            })
+            .collect();
+        World { dir, dbs }
+    }
+
+    /// A fresh copy of this world's databases (cheaper than building one per case).
+    pub fn copy(&self) -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dbs = self
+            .dbs
+            .iter()
+            .map(|d| {
+                let rel = d
+                    .path
+                    .strip_prefix(self.dir.path())
+                    .expect("inside the world");
+                let path = dir.path().join(rel);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::copy(&d.path, &path).unwrap();
+                ActorDb::new(d.actor.clone(), path)
             })
             .collect();
         World { dir, dbs }

@@ -198,11 +198,6 @@ fn concurrent_edits_merge_by_field_and_later_push_wins() {
     assert_resync_is_noop(&team);
 }
 
-/// A local `td delete`/`restore` stamps `updated_at` with NOW; on a peer the replayed
-/// soft_delete leaves it alone and restore writes the event's whole-second time (sync spec
-/// §7.5, as the original does). The e2e verifier does not compare it either.
-const SOFT_DELETE_DIVERGES: &[(&str, &str)] = &[("issues", "updated_at")];
-
 #[test]
 fn delete_restore_and_undo_propagate() {
     let team = Team::new(&["alice", "bob"]);
@@ -221,7 +216,8 @@ fn delete_restore_and_undo_propagate() {
     );
     alice.ok(&["undo"]);
     team.sync_all();
-    team.assert_converged_ignoring(SOFT_DELETE_DIVERGES);
+    // updated_at included: soft delete and restore both stamp the event time everywhere.
+    team.assert_converged();
     assert_ne!(bob.field("issues", &doomed, "deleted_at"), SqlValue::Null);
     assert_eq!(
         bob.text("issues", &edited, "title"),
@@ -243,7 +239,8 @@ fn delete_restore_and_undo_propagate() {
     assert_eq!(bob.field("issues", &undone, "deleted_at"), SqlValue::Null);
     alice.ok(&["undo"]);
     team.sync_all();
-    team.assert_converged_ignoring(SOFT_DELETE_DIVERGES);
+    // updated_at included: soft delete and restore both stamp the event time everywhere.
+    team.assert_converged();
     assert_ne!(bob.field("issues", &undone, "deleted_at"), SqlValue::Null);
     assert_resync_is_noop(&team);
 }

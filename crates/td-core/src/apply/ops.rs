@@ -85,19 +85,23 @@ pub(crate) fn delete(conn: &Connection, target: &Target<'_>) -> Result<(), Apply
     Ok(())
 }
 
-/// Soft delete: `deleted_at` = the event time; updated_at untouched.
+/// Soft delete: `deleted_at` = the event time, and `updated_at` too where the table has
+/// one. The spec leaves updated_at untouched, but the author's own delete stamps it (td
+/// writes `deleted_at = updated_at = NOW`), so author and peers disagreed on it for good;
+/// stamping the event time everywhere (the author replays its own event as well) makes every
+/// replica hold the same row. See docs/deviations.md.
 pub(crate) fn soft_delete(
     conn: &Connection,
+    tables: &mut TableCache,
     target: &Target<'_>,
     client_timestamp: &str,
 ) -> Result<(), ApplyError> {
-    set_at_event_time(
-        conn,
-        target,
-        client_timestamp,
-        "deleted_at = ?1",
-        "soft delete",
-    )
+    let set = if tables.get(conn, target.table)?.has_column("updated_at") {
+        "deleted_at = ?1, updated_at = ?1"
+    } else {
+        "deleted_at = ?1"
+    };
+    set_at_event_time(conn, target, client_timestamp, set, "soft delete")
 }
 
 /// Restore: clears `deleted_at`, `updated_at` = the event time.

@@ -139,7 +139,9 @@ fn apply_cached(
         "create" => ops::create(conn, tables, &target, &payload),
         "update" => ops::update(conn, tables, &target, &payload),
         "delete" => ops::delete(conn, &target).map(|()| None),
-        "soft_delete" => ops::soft_delete(conn, &target, &ev.client_timestamp).map(|()| None),
+        "soft_delete" => {
+            ops::soft_delete(conn, tables, &target, &ev.client_timestamp).map(|()| None)
+        }
         "restore" => ops::restore(conn, &target, &ev.client_timestamp).map(|()| None),
         other => Err(ApplyError::UnknownAction(other.to_string())),
     }
