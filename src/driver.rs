@@ -59,6 +59,18 @@ pub trait Driver: Send + Sync {
     fn db_path(&self, actor: &str) -> PathBuf;
     /// `client-<actor>/`, the actor's working directory.
     fn client_dir(&self, actor: &str) -> PathBuf;
+    /// Adds a new device with an empty database that joins and pulls the whole log;
+    /// returns its database. Drivers that cannot add devices say so (the check is then
+    /// unknown, never a pass).
+    fn fresh_replica(&self) -> Result<PathBuf, DriverError> {
+        Err(DriverError::Other("this driver cannot add a device".into()))
+    }
+    /// Rewinds `actor`'s pull cursor to 0 so its next sync pulls the whole log again.
+    fn rewind_cursor(&self, actor: &str) -> Result<(), DriverError> {
+        Err(DriverError::Other(format!(
+            "this driver cannot rewind {actor}'s cursor"
+        )))
+    }
 }
 
 /// Convenience: `args!["create", title]` → `Vec<String>`.

@@ -41,7 +41,7 @@ fn a_broken_file_is_kept_with_file_line_and_key() {
     let err = found[1].case.as_ref().unwrap_err();
     let shown = err.to_string();
     assert!(
-        shown.ends_with("broken/unknown-key.toml:4:1: key `seeed`: unknown field `seeed`, expected one of `kind`, `scenario`, `actors`, `seed`, `ignored`"),
+        shown.ends_with("broken/unknown-key.toml:4:1: key `seeed`: unknown field `seeed`, expected one of `kind`, `scenario`, `actors`, `seed`, `ignored`, `expect_quarantine`"),
         "{shown}"
     );
     let err = found[0].case.as_ref().unwrap_err();

@@ -11,6 +11,7 @@
 pub mod auth;
 mod error;
 pub mod process;
+mod replica;
 pub mod server;
 pub mod sut;
 mod world;

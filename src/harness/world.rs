@@ -122,7 +122,12 @@ impl Harness {
         Ok(())
     }
 
-    fn expect_ok(&self, actor: &str, args: &[&str], step: &str) -> Result<TdOutput, HarnessError> {
+    pub(super) fn expect_ok(
+        &self,
+        actor: &str,
+        args: &[&str],
+        step: &str,
+    ) -> Result<TdOutput, HarnessError> {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         let out = self.td(actor, &args)?;
         if !out.ok() {
@@ -134,7 +139,7 @@ impl Harness {
         Ok(out)
     }
 
-    fn create_user(&self, actor: &str) -> Result<(), HarnessError> {
+    pub(super) fn create_user(&self, actor: &str) -> Result<(), HarnessError> {
         let mut cmd = Command::new(&self.bins.td_sync);
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -171,7 +176,7 @@ impl Harness {
         self.write_actor_file(actor, "config.json", &config, 0o644)
     }
 
-    fn write_actor_file(
+    pub(super) fn write_actor_file(
         &self,
         actor: &str,
         name: &str,
@@ -332,6 +337,17 @@ impl Harness {
         if !self.actors.iter().any(|a| a == actor) {
             return Err(DriverError::UnknownActor(actor.into()));
         }
+        self.spawn_td(actor, args, extra)
+    }
+
+    /// Runs td in `home-<who>` / `client-<who>` of this world (an actor, or an extra device
+    /// such as a fresh replica).
+    pub(super) fn spawn_td(
+        &self,
+        actor: &str,
+        args: &[String],
+        extra: &[(String, String)],
+    ) -> Result<TdOutput, DriverError> {
         let mut cmd = Command::new(&self.bins.td);
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -445,6 +461,14 @@ impl Driver for Harness {
 
     fn client_dir(&self, actor: &str) -> PathBuf {
         client_dir_in(&self.root, actor)
+    }
+
+    fn fresh_replica(&self) -> Result<PathBuf, DriverError> {
+        super::replica::fresh(self)
+    }
+
+    fn rewind_cursor(&self, actor: &str) -> Result<(), DriverError> {
+        super::replica::rewind(self, actor)
     }
 }
 

@@ -36,7 +36,7 @@ use crate::scenarios::Scenario;
 use crate::verify::{hygiene, ActorDb, CheckKind, IssueOwner, ServerSide, Verifier, VerifyContext};
 
 /// Extra `sync_all` rounds of the idempotency check, in chaos and steps cases alike.
-pub const IDEMPOTENCY_ROUNDS: usize = 2;
+pub const IDEMPOTENCY_ROUNDS: usize = 1;
 
 /// One discovered case file, loaded or broken.
 pub type CaseEntry = DiscoveredCase;

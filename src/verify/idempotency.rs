@@ -1,16 +1,17 @@
-//! Idempotency: once converged, more `sync_all` rounds change nothing in the 10 tables of
-//! [`HASH_TABLES`] (deleted_at included). A change fails with the rows that changed, not just
+//! Idempotency and replay from nothing: once converged, another `sync_all` round changes
+//! nothing in the tables of [`HASH_TABLES`]; a fresh device that joins with an empty database
+//! and pulls the whole log equals the replicas; an existing replica that pulls the whole log
+//! again from cursor 0 changes nothing. A change fails with the rows that changed, not just
 //! two hashes.
 
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::convergence::dump;
 use super::db::ReadOnlyDb;
 use super::diff::row_diff;
 use super::tables::HASH_TABLES;
-use super::{CheckResult, VerifyError};
+use super::{convergence, ActorDb, CheckResult, VerifyError};
 use crate::driver::Driver;
 
 /// The rendered rows of every hashed table of one database.
@@ -25,7 +26,7 @@ fn snapshot(path: &Path) -> Result<Snapshot, VerifyError> {
     let mut hasher = Sha256::new();
     let mut tables = Vec::new();
     for spec in HASH_TABLES {
-        let rows = dump(spec, &db)?;
+        let rows = convergence::dump(spec, &db)?;
         hasher.update(spec.name.as_bytes());
         hasher.update(b"\n");
         for r in &rows {
@@ -68,10 +69,15 @@ pub fn check(driver: &dyn Driver, rounds: usize) -> Result<Vec<CheckResult>, Ver
             .map(|a| snapshot(&driver.db_path(a)))
             .collect::<Result<Vec<_>, _>>()?;
         if now != baseline {
-            return Ok(results(&actors, &baseline, &now, round));
+            return Ok(results(
+                &actors,
+                &baseline,
+                &now,
+                &format!("sync_all round {round}"),
+            ));
         }
     }
-    Ok(actors
+    let mut out: Vec<CheckResult> = actors
         .iter()
         .zip(&baseline)
         .map(|(a, s)| {
@@ -83,14 +89,85 @@ pub fn check(driver: &dyn Driver, rounds: usize) -> Result<Vec<CheckResult>, Ver
                 ),
             )
         })
-        .collect())
+        .collect();
+    out.extend(fresh_device(driver, &actors[0]));
+    out.push(repull(driver, &actors[0], &baseline[0])?);
+    Ok(out)
+}
+
+/// A new device with an empty database pulls the whole log and must equal `first` in every
+/// compared table and column.
+fn fresh_device(driver: &dyn Driver, first: &str) -> Vec<CheckResult> {
+    let name = "replay: a fresh device rebuilds every replica from the log";
+    let path = match driver.fresh_replica() {
+        Ok(p) => p,
+        Err(e) => return vec![CheckResult::unknown(name, e.to_string())],
+    };
+    let dbs = [
+        ActorDb::new(first, driver.db_path(first)),
+        ActorDb::new("fresh device", path),
+    ];
+    match convergence::check(&dbs) {
+        Ok(results) => results
+            .into_iter()
+            .map(|r| CheckResult::new(format!("replay: {}", r.name), r.verdict, r.details))
+            .collect(),
+        Err(e) => vec![CheckResult::unknown(name, e.to_string())],
+    }
+}
+
+/// `actor` pulls the whole log again from cursor 0: nothing may change.
+fn repull(driver: &dyn Driver, actor: &str, before: &Snapshot) -> Result<CheckResult, VerifyError> {
+    let name = format!("replay: re-pull from cursor 0 changes nothing [{actor}]");
+    if let Err(e) = driver.rewind_cursor(actor) {
+        return Ok(CheckResult::unknown(name, e.to_string()));
+    }
+    let out = driver.sync(actor)?;
+    if !out.ok() {
+        return Ok(CheckResult::invalid(
+            name,
+            format!(
+                "td sync after the rewind failed: exit {:?}: {}",
+                out.code, out.output
+            ),
+        ));
+    }
+    if !out.output.contains("Nothing to push.") {
+        return Ok(CheckResult::invalid(
+            name,
+            format!(
+                "{actor} had nothing pending, yet the sync after the rewind pushed: {}",
+                out.output.trim()
+            ),
+        ));
+    }
+    let after = snapshot(&driver.db_path(actor))?;
+    if &after == before {
+        return Ok(CheckResult::valid(
+            name,
+            format!(
+                "{} re-applied, hash {} unchanged",
+                out.output.trim().replace('\n', " "),
+                &after.hash[..12]
+            ),
+        ));
+    }
+    let mut r = results(
+        &[actor.to_string()],
+        std::slice::from_ref(before),
+        &[after],
+        "the re-pull from cursor 0",
+    )
+    .remove(0);
+    r.name = name;
+    Ok(r)
 }
 
 fn results(
     actors: &[String],
     before: &[Snapshot],
     after: &[Snapshot],
-    round: usize,
+    what: &str,
 ) -> Vec<CheckResult> {
     actors
         .iter()
@@ -98,10 +175,10 @@ fn results(
         .map(|(actor, (b, a))| {
             let name = format!("idempotency [{actor}]");
             if a == b {
-                return CheckResult::valid(name, format!("unchanged through round {round}"));
+                return CheckResult::valid(name, format!("unchanged through {what}"));
             }
             let mut details = format!(
-                "sync_all round {round} changed {actor}: hash {} -> {}",
+                "{what} changed {actor}: hash {} -> {}",
                 &b.hash[..12],
                 &a.hash[..12]
             );

@@ -73,12 +73,26 @@ const fn rule(
     }
 }
 
+/// True once a pulled page has been recorded in `sync_history`.
+fn ever_pulled(conn: &Connection) -> Result<bool, SyncError> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sync_history WHERE direction = 'pull')",
+        [],
+        |r| r.get(0),
+    )
+    .map_err(SyncError::db("read pull history"))
+}
+
 /// Columns whose value dates a backfilled event, first parseable wins (else now).
 const TIME_COLUMNS: &[&str] = &["created_at", "timestamp", "started_at"];
 
-/// Runs backfill when the pull cursor is still 0; returns how many rows it logged.
+/// Runs backfill before this database's first non-empty pull — the pull cursor is still 0
+/// and no pulled event was ever recorded — and returns how many rows it logged. A cursor
+/// reset to 0 on a database that has pulled before must not backfill: its rows came from
+/// the server, and backfilling them would push every peer's entity again as this device's
+/// own create.
 pub fn backfill(conn: &Connection, session_id: &str) -> Result<usize, SyncError> {
-    if max_pulled_seq(conn)? != 0 {
+    if max_pulled_seq(conn)? != 0 || ever_pulled(conn)? {
         return Ok(0);
     }
     let mut added = 0;
