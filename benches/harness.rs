@@ -40,6 +40,7 @@ fn main() {
             history: Arc::clone(&history),
             nemesis: None,
             progress: None,
+            after_sync: None,
         };
         let t = Instant::now();
         let out = run_chaos(&h, &ChaosConfig::new(7, 300), hooks).expect("chaos");

@@ -523,6 +523,7 @@ fn one_seed_replays_the_same_chaos_faults_at_the_same_operations() {
             history: Arc::clone(&history),
             nemesis: Some(h.faults()),
             progress: None,
+            after_sync: None,
         };
         run_chaos(&h, &config, hooks).expect("chaos");
         history

@@ -136,6 +136,9 @@ pub struct ChaosHooks<'h> {
     pub nemesis: Option<&'h dyn Nemesis>,
     /// Called after every loop iteration.
     pub progress: Option<&'h mut dyn FnMut(&Progress)>,
+    /// Called with the actor's name after each of its successful syncs (session guarantees
+    /// are checked there, during the run).
+    pub after_sync: Option<&'h mut dyn FnMut(&str)>,
 }
 
 /// The loop's result. The engine is returned so the caller can heal (`sync_all`), refresh
@@ -178,6 +181,7 @@ pub fn run_chaos<'d>(
     let mut run = Run {
         config,
         nemesis: hooks.nemesis,
+        after_sync: hooks.after_sync,
         loop_rng: seeds::stream(config.seed, Purpose::Loop),
         schedule: Schedule::new(config),
         faults,
@@ -243,6 +247,7 @@ impl Schedule {
 struct Run<'c, 'n> {
     config: &'c ChaosConfig,
     nemesis: Option<&'n dyn Nemesis>,
+    after_sync: Option<&'n mut dyn FnMut(&str)>,
     loop_rng: Pcg64,
     schedule: Schedule,
     faults: FaultSchedule,
@@ -418,6 +423,9 @@ impl Run<'_, '_> {
         };
         if let Some(n) = self.nemesis {
             n.after_op(actor, matches!(end, SyncEnd::Ok));
+        }
+        if let (SyncEnd::Ok, Some(observe)) = (&end, self.after_sync.as_mut()) {
+            observe(actor);
         }
         let result = match &end {
             SyncEnd::Ok => None,

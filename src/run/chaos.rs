@@ -11,6 +11,8 @@ use crate::faults::{FaultKind, Nemesis};
 use crate::harness::Harness;
 use crate::history::OperationHistory;
 use crate::report::{ChaosReport, RunFacts};
+use crate::verify::server_db::ServerData;
+use crate::verify::session::SessionMonitor;
 use crate::verify::{CheckKind, CheckResult, IssueOwner};
 
 /// What a chaos case asks for, in runtime form.
@@ -51,10 +53,14 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
     let history = h.history();
     let start = Instant::now();
     let mut printer = progress_printer(out.name.clone());
+    let server = super::server_side(h);
+    let mut monitor = SessionMonitor::new(ServerData::new(&server.data_dir), h.project_id());
+    let mut observe = |actor: &str| monitor.after_sync(actor, &h.db_path(actor));
     let hooks = ChaosHooks {
         history: Arc::clone(&history),
         nemesis: Some(h.faults()),
         progress: Some(&mut printer),
+        after_sync: Some(&mut observe),
     };
     if let Budget::Duration(d) = p.config.budget {
         out.not_replayable = Some(format!(
@@ -73,6 +79,7 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
             return;
         }
     };
+    let session = monitor.result();
     out.enter("heal");
     if let Err(e) = h.faults().heal() {
         out.error(format!("heal failed: {e}"), format!("heal failed: {e}"));
@@ -127,6 +134,7 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
     let all: Vec<_> = results
         .into_iter()
         .chain(fault_results)
+        .chain(std::iter::once(session))
         .chain(hygiene)
         .collect();
     let mut report = ChaosReport::new(

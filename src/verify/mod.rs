@@ -26,6 +26,7 @@ mod log;
 mod pushed;
 mod read_your_writes;
 pub mod server_db;
+pub mod session;
 pub mod tables;
 
 use std::fmt;

@@ -1,0 +1,130 @@
+//! Session guarantees during a run: each fails on a crafted break (a cursor that goes back,
+//! an issue that vanishes or comes back with nothing in the log to explain it) and passes
+//! when the log explains the change.
+
+mod verify_support;
+
+use td_e2e::verify::session::SessionMonitor;
+use verify_support::server::Server;
+use verify_support::World;
+
+const P: &str = "p_test";
+
+fn setup() -> (World, Server) {
+    let w = World::new(&["alice"]);
+    let s = Server::new(w.dir.path(), &[P]);
+    w.exec(
+        "alice",
+        "INSERT INTO sync_state (project_id, last_pulled_server_seq) VALUES ('p_test', 2);
+         INSERT INTO issues (id, title) VALUES ('td-a', 'a'), ('td-b', 'b');",
+    );
+    (w, s)
+}
+
+fn event(seq: i64, action: &str, id: &str) -> String {
+    format!(
+        "INSERT INTO events (server_seq, device_id, session_id, client_action_id, action_type, \
+         entity_type, entity_id, payload, client_timestamp) VALUES ({seq}, 'dev', 's', {seq}, \
+         '{action}', 'issues', '{id}', '{{}}', '2026-01-01T00:00:00Z');"
+    )
+}
+
+fn monitor(w: &World, s: &Server) -> SessionMonitor {
+    let mut m = SessionMonitor::new(s.data(), P);
+    m.after_sync("alice", &w.path("alice"));
+    m
+}
+
+#[test]
+fn explained_changes_pass() {
+    let (w, s) = setup();
+    let mut m = monitor(&w, &s);
+    s.exec(
+        P,
+        &(event(3, "soft_delete", "td-a") + &event(4, "delete", "td-b")),
+    );
+    w.exec(
+        "alice",
+        "UPDATE sync_state SET last_pulled_server_seq = 4;
+         UPDATE issues SET deleted_at = '2026-01-02' WHERE id = 'td-a';
+         DELETE FROM issues WHERE id = 'td-b';",
+    );
+    m.after_sync("alice", &w.path("alice"));
+    s.exec(P, &event(5, "restore", "td-a"));
+    w.exec(
+        "alice",
+        "UPDATE sync_state SET last_pulled_server_seq = 5;
+         UPDATE issues SET deleted_at = NULL WHERE id = 'td-a';",
+    );
+    m.after_sync("alice", &w.path("alice"));
+    let r = m.result();
+    assert!(r.passed(), "{}", r.details);
+    assert!(r.details.contains("3 successful syncs"), "{}", r.details);
+}
+
+#[test]
+fn a_cursor_that_goes_back_fails() {
+    let (w, s) = setup();
+    let mut m = monitor(&w, &s);
+    w.exec("alice", "UPDATE sync_state SET last_pulled_server_seq = 1;");
+    m.after_sync("alice", &w.path("alice"));
+    let r = m.result();
+    assert!(!r.passed());
+    assert!(
+        r.details
+            .contains("alice: pull cursor went back from 2 to 1"),
+        "{}",
+        r.details
+    );
+}
+
+#[test]
+fn an_issue_that_vanishes_without_a_delete_fails() {
+    let (w, s) = setup();
+    let mut m = monitor(&w, &s);
+    s.exec(P, &event(3, "update", "td-b"));
+    w.exec(
+        "alice",
+        "UPDATE sync_state SET last_pulled_server_seq = 3;
+         DELETE FROM issues WHERE id = 'td-b';
+         UPDATE issues SET deleted_at = '2026-01-02' WHERE id = 'td-a';",
+    );
+    m.after_sync("alice", &w.path("alice"));
+    let r = m.result();
+    assert!(!r.passed());
+    assert!(
+        r.details
+            .contains("issue td-b vanished between seqs 2 and 3"),
+        "{}",
+        r.details
+    );
+    assert!(
+        r.details.contains("issue td-a turned deleted"),
+        "{}",
+        r.details
+    );
+}
+
+#[test]
+fn a_resurrected_issue_without_a_restore_fails() {
+    let (w, s) = setup();
+    w.exec(
+        "alice",
+        "UPDATE issues SET deleted_at = '2026-01-02' WHERE id = 'td-a';",
+    );
+    let mut m = monitor(&w, &s);
+    s.exec(P, &event(3, "update", "td-a"));
+    w.exec(
+        "alice",
+        "UPDATE sync_state SET last_pulled_server_seq = 3;
+         UPDATE issues SET deleted_at = NULL WHERE id = 'td-a';",
+    );
+    m.after_sync("alice", &w.path("alice"));
+    let r = m.result();
+    assert!(!r.passed());
+    assert!(
+        r.details.contains("deleted issue td-a came back"),
+        "{}",
+        r.details
+    );
+}
