@@ -184,6 +184,26 @@ impl IssueOwner {
             owner: owner.into(),
         }
     }
+
+    /// Owners read from the data: every issue an actor created itself (a `create` row in its
+    /// own action_log) that its database still holds undeleted. Nothing has to be handed in,
+    /// so read-your-writes can fail in every case that runs it.
+    pub fn from_data(dbs: &[ActorDb]) -> Result<Vec<IssueOwner>, VerifyError> {
+        let mut out = Vec::new();
+        for db in dbs {
+            let rows = db::ReadOnlyDb::open(&db.path)?.rows(
+                "SELECT DISTINCT a.entity_id FROM action_log a \
+                 JOIN issues i ON i.id = a.entity_id AND i.deleted_at IS NULL \
+                 WHERE a.action_type = 'create' AND a.entity_type IN ('issue', 'issues') \
+                 ORDER BY a.rowid",
+                [],
+            )?;
+            out.extend(rows.iter().filter_map(|r| {
+                db::as_text(&r[0]).map(|id| IssueOwner::new(id, db.actor.clone()))
+            }));
+        }
+        Ok(out)
+    }
 }
 
 /// The fixed set of check names a case's `verify` list may use.
