@@ -109,6 +109,7 @@ scenario_tests!(
     concurrent_sync_same_client,
     kill_during_push,
     slow_link_overlap,
+    access_control,
 );
 
 /// `cases/scenarios/<name>.toml` exists for every scenario, in the fixed form.

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::world::{email, Harness};
 use super::HarnessError;
-use crate::driver::{Driver, DriverError};
+use crate::driver::{Driver, DriverError, TdOutput};
 
 static FRESH: AtomicUsize = AtomicUsize::new(0);
 
@@ -34,22 +34,32 @@ impl Harness {
     /// device-login email per address a minute.)
     pub fn add_fresh_replica(&self) -> Result<PathBuf, HarnessError> {
         let who = format!("fresh-{}", FRESH.fetch_add(1, Ordering::SeqCst));
-        for d in [
-            self.client_dir(&who),
-            self.home_dir(&who).join(".config/td"),
-        ] {
+        self.add_device(&who, Some("reader"))?;
+        self.device_ok(&who, &["sync-project", "link", &self.project_id()], "link")?;
+        self.device_ok(&who, &["sync"], "sync")?;
+        Ok(self.device_db(&who))
+    }
+
+    /// A new user `who` with one logged-in device and an initialised, empty database, talking
+    /// to the server directly. With a `role` the first actor invites it to the project;
+    /// without one it is an outsider (logged in to the same server, never invited). It is not
+    /// linked to the project yet.
+    pub fn add_device(&self, who: &str, role: Option<&str>) -> Result<(), HarnessError> {
+        for d in [self.client_dir(who), self.home_dir(who).join(".config/td")] {
             std::fs::create_dir_all(&d)
                 .map_err(HarnessError::io(format!("mkdir {}", d.display())))?;
         }
-        let owner = self.actors()[0].clone();
-        self.create_user(&who)?;
-        self.device_ok(&who, &["init"], "init")?;
-        self.expect_ok(
-            &owner,
-            &["sync-project", "invite", &email(&who), "reader"],
-            "invite the fresh device",
-        )?;
-        let creds = crate::harness::auth::device_login(&self.server_url(), &email(&who))
+        self.create_user(who)?;
+        self.device_ok(who, &["init"], "init")?;
+        if let Some(role) = role {
+            let owner = self.actors()[0].clone();
+            self.expect_ok(
+                &owner,
+                &["sync-project", "invite", &email(who), role],
+                &format!("invite {who} as {role}"),
+            )?;
+        }
+        let creds = crate::harness::auth::device_login(&self.server_url(), &email(who))
             .map_err(|e| HarnessError::setup(format!("auth {who}"), e))?;
         let mut id = [0u8; 16];
         rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut id);
@@ -57,14 +67,52 @@ impl Harness {
             "api_key": creds.api_key, "device_id": hex::encode(id), "email": creds.email,
             "server_url": self.server_url(), "user_id": creds.user_id,
         });
-        self.write_actor_file(&who, "auth.json", &auth, 0o600)?;
+        self.write_actor_file(who, "auth.json", &auth, 0o600)?;
         let config = json!({"sync": {"url": self.server_url(), "enabled": true,
             "snapshot_threshold": 0, "auto": {"enabled": false, "on_start": false,
             "debounce": "2s", "interval": "10s", "pull": true}}});
-        self.write_actor_file(&who, "config.json", &config, 0o644)?;
-        self.device_ok(&who, &["sync-project", "link", &self.project_id()], "link")?;
-        self.device_ok(&who, &["sync"], "sync")?;
-        Ok(self.client_dir(&who).join(".todos/issues.db"))
+        self.write_actor_file(who, "config.json", &config, 0o644)
+    }
+
+    /// `td <args>` as an extra device of [`Harness::add_device`].
+    pub fn device_td(&self, who: &str, args: &[&str]) -> Result<TdOutput, DriverError> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        self.spawn_td(who, &args, &[])
+    }
+
+    /// An extra device's `issues.db`.
+    pub fn device_db(&self, who: &str) -> PathBuf {
+        self.client_dir(who).join(".todos/issues.db")
+    }
+
+    /// A string field of `who`'s auth.json (`device_id`, `user_id`, `api_key`).
+    pub fn auth_field(&self, who: &str, field: &str) -> Result<String, HarnessError> {
+        let path = self.home_dir(who).join(".config/td/auth.json");
+        let text = std::fs::read_to_string(&path)
+            .map_err(HarnessError::io(format!("read {}", path.display())))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| HarnessError::setup(format!("parse {}", path.display()), e))?;
+        v[field].as_str().map(str::to_string).ok_or_else(|| {
+            HarnessError::setup(format!("{}", path.display()), format!("no {field}"))
+        })
+    }
+
+    /// Removes `member` from the project through the server's API, as the first actor (td
+    /// has no verb for it).
+    pub fn remove_member(&self, member: &str) -> Result<(), HarnessError> {
+        let owner = self.actors()[0].clone();
+        let key = self.auth_field(&owner, "api_key")?;
+        let user = self.auth_field(member, "user_id")?;
+        let url = format!(
+            "{}/v1/projects/{}/members/{user}",
+            self.server_url(),
+            self.project_id()
+        );
+        ureq::delete(&url)
+            .set("Authorization", &format!("Bearer {key}"))
+            .call()
+            .map_err(|e| HarnessError::setup(format!("remove {member}"), e))?;
+        Ok(())
     }
 
     /// Sets `actor`'s pull cursor back to 0, so its next sync pulls the whole log again.

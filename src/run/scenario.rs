@@ -28,7 +28,10 @@ pub fn run(h: &Harness, sc: &Scenario, seed: u64, out: &mut CaseOutcome) {
     if let Some(note) = sc.replay_note {
         out.not_replayable = Some(note.to_string());
     }
+    out.enter("scenario");
     let results = (sc.run)(h, seed);
+    out.history = super::history_json(&h.history());
+    out.enter("verify");
     if results.is_empty() {
         out.error(
             "the scenario checked nothing",

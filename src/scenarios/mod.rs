@@ -13,6 +13,7 @@
 //! ([`rng`]); ids are random, so issues are referred to by position. One file per scenario
 //! or small family.
 
+mod access;
 mod alternating;
 mod cascade;
 mod concurrency;
@@ -119,6 +120,11 @@ static SCENARIOS: &[Scenario] = &[
             concurrency::thundering_herd,
         )
     },
+    two(
+        "access_control",
+        "a reader's push, an outsider's pull and push, a removed member's sync: all refused, nothing leaks",
+        access::access_control,
+    ),
     two(
         "kill_during_push",
         "pushes answered then killed (server or client, -9) round after round: none lost, none twice",
@@ -239,7 +245,7 @@ mod tests {
             assert!((2..=3).contains(&s.actors), "{}", s.name);
             assert!(s.late.len() < s.actors - 1, "{}: late actors", s.name);
         }
-        assert_eq!(all().len(), 21);
+        assert_eq!(all().len(), 22);
         assert!(find("no_such_scenario").is_none());
     }
 

@@ -12,6 +12,7 @@
 //! [`server_db`]; td's push mapping restated in `pushed`), `heads`, `idempotency`,
 //! `read_your_writes`, `field_merge`.
 
+pub mod access;
 mod causal;
 mod convergence;
 pub mod db;
