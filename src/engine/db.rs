@@ -204,6 +204,14 @@ impl ActorDb {
             .map_err(|e| self.err(e))
     }
 
+    /// True when the issue exists and is soft-deleted.
+    pub fn issue_deleted(&self, id: &str) -> Res<bool> {
+        self.exists(
+            "SELECT 1 FROM issues WHERE id = ?1 AND deleted_at IS NOT NULL",
+            [id],
+        )
+    }
+
     /// Not minor, and one of `sessions` implements it or has start/unstart history.
     pub fn implemented_by(&self, id: &str, sessions: &[String]) -> Res<bool> {
         for s in sessions {

@@ -192,6 +192,37 @@ impl<'d> ChaosEngine<'d> {
             .ok_or_else(|| EngineError::UnknownActor(actor.to_string()))
     }
 
+    /// After a successful action on one issue: the acting actor's database must hold the
+    /// status the model now predicts for it (a drift here is a td bug or a model bug, and
+    /// either would make later classifications wrong).
+    fn check_prediction(&mut self, actor: usize, r: &ActionResult) -> Result<(), EngineError> {
+        let id = r.target.as_str();
+        let single = id.starts_with("td-") && !id.contains([',', '_', ':', '~', ' ']);
+        if !matches!(r.outcome, Outcome::Ok) || !single || r.actor != self.actors[actor] {
+            return Ok(());
+        }
+        let Some(model) = self.models[actor].issue(id) else {
+            return Ok(());
+        };
+        let predicted = (!model.deleted).then(|| model.status.as_str().to_string());
+        self.stats.predictions_checked += 1;
+        let db = db::ActorDb::open(&self.driver.db_path(&self.actors[actor]))?;
+        let actual = match db.issue_status(id)? {
+            Some((status, _)) if !db.issue_deleted(id)? => Some(status),
+            _ => None,
+        };
+        if predicted != actual {
+            self.stats.model_drift.push(format!(
+                "{} by {}: the model predicts {id} {}, the database holds {}",
+                r.action,
+                r.actor,
+                predicted.as_deref().unwrap_or("deleted"),
+                actual.as_deref().unwrap_or("deleted or absent")
+            ));
+        }
+        Ok(())
+    }
+
     /// Draws an actor (unless pinned) and an action, runs it, and counts the result.
     pub fn run_action(&mut self) -> Result<ActionResult, EngineError> {
         let actor = match self.pinned {
@@ -211,6 +242,7 @@ impl<'d> ChaosEngine<'d> {
         let spec = selection::select_action(&mut self.pick);
         let result = (spec.exec)(self, actor)?;
         self.stats.record(&result);
+        self.check_prediction(actor, &result)?;
         Ok(result)
     }
 
@@ -223,6 +255,7 @@ impl<'d> ChaosEngine<'d> {
         let spec = actions::spec(name).unwrap_or_else(|| panic!("no action {name}"));
         let result = (spec.exec)(self, actor)?;
         self.stats.record(&result);
+        self.check_prediction(actor, &result)?;
         Ok(result)
     }
 }

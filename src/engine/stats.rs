@@ -53,6 +53,11 @@ pub struct Stats {
     pub burst_actions: u64,
     /// Every unexpected result, in order.
     pub unexpected_results: Vec<ActionResult>,
+    /// Successful actions after which the actor's database did not hold what the model
+    /// predicted for the target issue (status, existence).
+    pub model_drift: Vec<String>,
+    /// Successful single-issue actions whose prediction was checked.
+    pub predictions_checked: u64,
 }
 
 impl Default for Stats {
@@ -70,6 +75,8 @@ impl Default for Stats {
             bursts: 0,
             burst_actions: 0,
             unexpected_results: Vec::new(),
+            model_drift: Vec::new(),
+            predictions_checked: 0,
         }
     }
 }

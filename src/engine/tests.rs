@@ -276,6 +276,33 @@ fn td_timeout_is_an_unexpected_result_not_an_abort() {
     assert!(matches!(r.outcome, Outcome::Unexpected(_)));
 }
 
+#[test]
+fn a_success_the_database_does_not_show_is_model_drift() {
+    // A td that reports STARTED without changing the row.
+    let d = FakeDriver::new(2).with_responder(|_, args| {
+        (args[0] == "start").then(|| {
+            Ok(super::fake::out(
+                &format!("STARTED {} (session: e2e-alice)\n", args[1]),
+                0,
+            ))
+        })
+    });
+    let mut e = ChaosEngine::new(&d, 4).unwrap();
+    e.refresh_all().unwrap();
+    let created = e.run_named(0, "create").unwrap();
+    assert!(matches!(created.outcome, Outcome::Ok), "{created:?}");
+    assert!(e.stats.model_drift.is_empty(), "{:?}", e.stats.model_drift);
+    let r = e.run_named(0, "start").unwrap();
+    assert!(matches!(r.outcome, Outcome::Ok), "{r:?}");
+    let drift = &e.stats.model_drift;
+    assert_eq!(drift.len(), 1, "{drift:?}");
+    assert!(
+        drift[0].contains("start by alice: the model predicts") && drift[0].contains("in_progress"),
+        "{drift:?}"
+    );
+    assert_eq!(e.stats.predictions_checked, 2);
+}
+
 struct CountingNemesis(Cell<u64>);
 
 impl Nemesis for CountingNemesis {

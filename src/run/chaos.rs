@@ -112,6 +112,14 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
         }
     };
     let stats = engine.stats().clone();
+    let drift = CheckResult::from_violations(
+        "engine model: predictions hold after successful actions",
+        format!(
+            "{} successful single-issue actions checked against the database",
+            stats.predictions_checked
+        ),
+        &stats.model_drift,
+    );
     for u in stats.unexpected_results.iter().take(20) {
         out.fail(
             format!("{} unexpected action failure(s)", stats.unexpected),
@@ -134,7 +142,7 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
     let all: Vec<_> = results
         .into_iter()
         .chain(fault_results)
-        .chain(std::iter::once(session))
+        .chain([session, drift])
         .chain(hygiene)
         .collect();
     let mut report = ChaosReport::new(
