@@ -17,6 +17,7 @@ pub mod classify;
 mod conflict;
 pub mod db;
 mod exec;
+pub mod intent;
 mod invoke;
 pub mod model;
 pub mod random;
@@ -36,6 +37,7 @@ use rand_pcg::Pcg64;
 
 pub use chaos::{run_chaos, Budget, ChaosConfig, ChaosHooks, ChaosOutcome, Progress, SyncMode};
 pub use classify::{extract_created_id, Outcome};
+pub use intent::{Intent, IntentKind, IntentTarget, IntentValue};
 pub use model::{IssueModel, Model, Status};
 pub use seeds::SeedPlan;
 pub use stats::{ActionResult, ActionStats, Stats};
@@ -97,6 +99,8 @@ pub struct ChaosEngine<'d> {
     /// Issue that selections prefer (conflict rounds).
     focus: Option<String>,
     seeds: SeedPlan,
+    /// What td reported as done, for the intent oracle (see `intent`).
+    intents: Vec<Intent>,
 }
 
 impl<'d> ChaosEngine<'d> {
@@ -119,6 +123,7 @@ impl<'d> ChaosEngine<'d> {
             pinned: None,
             focus: None,
             seeds: SeedPlan::new(seed),
+            intents: Vec::new(),
         })
     }
 

@@ -3,6 +3,7 @@
 
 use super::Exec;
 use crate::args;
+use crate::engine::intent::{IntentValue, Wanted, Window};
 use crate::engine::invoke::Subject;
 use crate::engine::random::BOARD_QUERIES;
 use crate::engine::selection::Mode;
@@ -15,6 +16,27 @@ fn board_subject(board: &str, issue: Option<&str>) -> Subject {
     };
     s.board = board.to_string();
     s
+}
+
+/// The board named `name` (the engine knows boards by name; td logs the name).
+fn board_key(name: &str) -> Vec<(&'static str, IntentValue)> {
+    vec![("name", IntentValue::text(name))]
+}
+
+/// Issue `id`'s position row on the command's board: live at td's key (`moved`), or
+/// soft-deleted.
+fn position_key(id: &str, moved: bool) -> Vec<(&'static str, IntentValue)> {
+    let mut fields = vec![
+        ("issue_id", IntentValue::text(id)),
+        ("board_id", IntentValue::Logged),
+    ];
+    if moved {
+        fields.push(("position", IntentValue::Logged));
+        fields.push(("deleted_at", IntentValue::Null));
+    } else {
+        fields.push(("deleted_at", IntentValue::NotNull));
+    }
+    fields
 }
 
 /// A tracked board picked by position.
@@ -31,12 +53,20 @@ fn pick_board(e: &mut ChaosEngine<'_>, a: usize) -> Option<String> {
 pub fn board_create(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     let name = format!("chaos-board-{}", e.data.hex8());
     let mut cmd = args!["board", "create", name.as_str()];
+    let mut query = "";
     if e.data.intn(2) == 1 {
-        cmd.extend(args!["-q", e.data.choice(&BOARD_QUERIES[..5])]);
+        query = e.data.choice(&BOARD_QUERIES[..5]);
+        cmd.extend(args!["-q", query]);
     }
+    let window = Window::open();
     let step = e.run_td(a, "board_create", cmd, &board_subject(&name, None))?;
     if step.outcome.is_ok() {
         e.model_mut(a).boards.push(name.clone());
+        let mut fields = board_key(&name);
+        fields.push(("query", IntentValue::text(query)));
+        fields.push(("view_mode", IntentValue::text("swimlanes")));
+        fields.push(("is_builtin", IntentValue::Int(0)));
+        e.intend(a, &window, "board_create", Wanted::matching("boards", fields));
     }
     Ok(e.result(a, "board_create", name, step))
 }
@@ -48,7 +78,13 @@ pub fn board_edit(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     };
     let query = e.data.choice(&BOARD_QUERIES);
     let cmd = args!["board", "edit", board.as_str(), "-q", query];
+    let window = Window::open();
     let step = e.run_td(a, "board_edit", cmd, &board_subject(&board, None))?;
+    if step.outcome.is_ok() {
+        let mut fields = board_key(&board);
+        fields.push(("query", IntentValue::text(query)));
+        e.intend(a, &window, "board_edit", Wanted::matching("boards", fields));
+    }
     Ok(e.result(a, "board_edit", board, step))
 }
 
@@ -62,7 +98,15 @@ pub fn board_move(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     };
     let pos = (1 + e.data.intn(100)).to_string();
     let cmd = args!["board", "move", board.as_str(), id.as_str(), pos];
+    let window = Window::open();
     let step = e.run_td(a, "board_move", cmd, &board_subject(&board, Some(&id)))?;
+    if step.outcome.is_ok() {
+        // td turns the slot into a sparse key and names the board by id: both are taken
+        // from its own action_log row.
+        let fields = position_key(&id, true);
+        let wanted = Wanted::matching("board_issue_positions", fields);
+        e.intend(a, &window, "board_move", wanted);
+    }
     Ok(e.result(a, "board_move", format!("{board}:{id}"), step))
 }
 
@@ -75,12 +119,18 @@ pub fn board_unposition(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         return Ok(e.skip(a, "board_unposition", "no live issue"));
     };
     let cmd = args!["board", "unposition", board.as_str(), id.as_str()];
+    let window = Window::open();
     let step = e.run_td(
         a,
         "board_unposition",
         cmd,
         &board_subject(&board, Some(&id)),
     )?;
+    if step.outcome.is_ok() {
+        let fields = position_key(&id, false);
+        let wanted = Wanted::matching("board_issue_positions", fields);
+        e.intend(a, &window, "board_unposition", wanted);
+    }
     Ok(e.result(a, "board_unposition", format!("{board}:{id}"), step))
 }
 
@@ -90,9 +140,12 @@ pub fn board_delete(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         return Ok(e.skip(a, "board_delete", "no board"));
     };
     let cmd = args!["board", "delete", board.as_str()];
+    let window = Window::open();
     let step = e.run_td(a, "board_delete", cmd, &board_subject(&board, None))?;
     if step.outcome.is_ok() {
         e.model_mut(a).boards.retain(|b| *b != board);
+        let wanted = Wanted::removal("boards", board_key(&board));
+        e.intend(a, &window, "board_delete", wanted);
     }
     Ok(e.result(a, "board_delete", board, step))
 }
@@ -104,6 +157,12 @@ pub fn board_view_mode(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     };
     let mode = e.data.choice(&["swimlanes", "backlog"]);
     let cmd = args!["board", "edit", board.as_str(), "--view-mode", mode];
+    let window = Window::open();
     let step = e.run_td(a, "board_view_mode", cmd, &board_subject(&board, None))?;
+    if step.outcome.is_ok() {
+        let mut fields = board_key(&board);
+        fields.push(("view_mode", IntentValue::text(mode)));
+        e.intend(a, &window, "board_view_mode", Wanted::matching("boards", fields));
+    }
     Ok(e.result(a, "board_view_mode", board, step))
 }

@@ -2,9 +2,18 @@
 
 use super::Exec;
 use crate::args;
+use crate::engine::intent::{IntentValue, Wanted, Window};
 use crate::engine::invoke::Subject;
 use crate::engine::selection::Mode;
 use crate::engine::ChaosEngine;
+
+/// The edge `from` depends on `to`, as its row's fields.
+fn edge(from: &str, to: &str) -> Vec<(&'static str, IntentValue)> {
+    vec![
+        ("issue_id", IntentValue::text(from)),
+        ("depends_on_id", IntentValue::text(to)),
+    ]
+}
 
 fn dep_subject(from: &str, to: &str) -> Subject {
     let mut s = Subject::issue(from);
@@ -23,6 +32,7 @@ pub fn dep_add(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     if from == to || e.models[a].has_dep(&from, &to) {
         return Ok(e.skip(a, "dep_add", "same issue or dependency already tracked"));
     }
+    let window = Window::open();
     let step = e.run_td(
         a,
         "dep_add",
@@ -31,6 +41,9 @@ pub fn dep_add(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     )?;
     if step.outcome.is_ok() {
         e.model_mut(a).add_dep(&from, &to);
+        let mut fields = edge(&from, &to);
+        fields.push(("relation_type", IntentValue::text("depends_on")));
+        e.intend(a, &window, "dep_add", Wanted::matching("issue_dependencies", fields));
     }
     Ok(e.result(a, "dep_add", format!("{from}_{to}"), step))
 }
@@ -43,6 +56,7 @@ pub fn dep_rm(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     }
     let idx = e.pick_index(n);
     let (from, to) = e.models[a].deps[idx].clone();
+    let window = Window::open();
     let step = e.run_td(
         a,
         "dep_rm",
@@ -51,6 +65,8 @@ pub fn dep_rm(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     )?;
     if step.outcome.is_ok() {
         e.model_mut(a).remove_dep(&from, &to);
+        let wanted = Wanted::removal("issue_dependencies", edge(&from, &to));
+        e.intend(a, &window, "dep_rm", wanted);
     }
     Ok(e.result(a, "dep_rm", format!("{from}_{to}"), step))
 }

@@ -3,6 +3,7 @@
 use super::Exec;
 use crate::args;
 use crate::engine::classify::extract_created_id;
+use crate::engine::intent::{labels_value, IntentValue, Wanted, Window};
 use crate::engine::invoke::{Step, Subject};
 use crate::engine::model::IssueModel;
 use crate::engine::random::{POINTS, PRIORITIES, SPRINTS, TYPES};
@@ -28,14 +29,31 @@ pub fn create(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         None
     };
     let minor = e.pick_index(10) < 3;
-    let mut cmd = args!["create", title.value, "--type", ty, "--priority", priority];
-    cmd.extend(args!["--points", points, "--labels", labels]);
+    let wanted = |id: &str| {
+        Wanted::issue(
+            id,
+            vec![
+                ("title", IntentValue::text(title.value.as_str())),
+                ("type", IntentValue::text(ty)),
+                ("priority", IntentValue::text(priority)),
+                ("points", points_value(points)),
+                ("labels", labels_value(&labels)),
+                ("parent_id", IntentValue::text(parent_arg(&parent))),
+                ("minor", IntentValue::Int(i64::from(minor))),
+                ("status", IntentValue::text("open")),
+                ("creator_session", IntentValue::ActingSession),
+            ],
+        )
+    };
+    let mut cmd = args!["create", title.value.as_str(), "--type", ty, "--priority", priority];
+    cmd.extend(args!["--points", points, "--labels", labels.as_str()]);
     if let Some(p) = &parent {
         cmd.extend(args!["--parent", p.as_str()]);
     }
     if minor {
         cmd.push("--minor".into());
     }
+    let window = Window::open();
     let mut step = e.run_td(a, "create", cmd, &Subject::default())?;
     let Some(id) = created_id(&step.outcome, &step.output.output) else {
         if step.outcome.is_ok() {
@@ -43,6 +61,7 @@ pub fn create(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         }
         return Ok(e.result(a, "create", parent.unwrap_or_default(), step));
     };
+    e.intend(a, &window, "create", wanted(&id));
     let mut issue = IssueModel::new(&id, Some(a));
     issue.minor = minor;
     issue.parent = parent.unwrap_or_default();
@@ -66,15 +85,68 @@ fn follow_up(
     text: String,
     step: &mut Step,
 ) -> Result<(), EngineError> {
-    let cmd = args!["update", id, flag, text];
+    let cmd = args!["update", id, flag, text.as_str()];
+    let window = Window::open();
     let follow = e.run_td(a, "update", cmd, &Subject::issue(id))?;
-    if !follow.outcome.is_ok() {
+    if follow.outcome.is_ok() {
+        // td ignores an empty --description/--acceptance: nothing was written.
+        if let Some(w) = field_write(flag, &text) {
+            e.intend(a, &window, "create", Wanted::issue(id, vec![w]));
+        }
+    } else {
         let why = format!("follow-up update {flag} failed: {:?}", follow.outcome);
         step.outcome =
             std::mem::replace(&mut step.outcome, Outcome::Ok).worst(Outcome::Unexpected(why));
         step.output = follow.output;
     }
     Ok(())
+}
+
+/// `--parent`'s value as td stores it in parent_id (`""` without the flag).
+fn parent_arg(parent: &Option<String>) -> &str {
+    parent.as_deref().unwrap_or("")
+}
+
+/// `--points` as the integer td stores.
+pub(crate) fn points_value(points: &str) -> IntentValue {
+    points
+        .parse()
+        .map(IntentValue::Int)
+        .unwrap_or_else(|_| IntentValue::text(points))
+}
+
+/// The column and value one update flag writes, as td applies it (`apply_fields`): an empty
+/// title, description or acceptance is ignored; every other flag writes even an empty value.
+fn field_write(flag: &str, value: &str) -> Option<(&'static str, IntentValue)> {
+    let column = match flag {
+        "--title" => "title",
+        "--description" => "description",
+        "--acceptance" => "acceptance",
+        "--type" => "type",
+        "--priority" => "priority",
+        "--points" => return Some(("points", points_value(value))),
+        "--labels" => return Some(("labels", labels_value(value))),
+        "--sprint" => "sprint",
+        _ => return None,
+    };
+    let ignored_when_empty = matches!(column, "title" | "description" | "acceptance");
+    if ignored_when_empty && value.is_empty() {
+        return None;
+    }
+    Some((column, IntentValue::text(value)))
+}
+
+/// The writes of a flag list where a later flag overrides an earlier one (clap's
+/// `args_override_self`), even when the later one is an ignored empty text.
+fn update_writes(flags: &[(&'static str, String)]) -> Vec<(&'static str, IntentValue)> {
+    let mut last: Vec<(&'static str, &str)> = Vec::new();
+    for (flag, value) in flags {
+        last.retain(|(f, _)| f != flag);
+        last.push((flag, value));
+    }
+    last.into_iter()
+        .filter_map(|(flag, value)| field_write(flag, value))
+        .collect()
 }
 
 /// The new issue's id when the create succeeded.
@@ -119,11 +191,18 @@ pub fn update(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     };
     let n = 1 + e.data.intn(3);
     let mut cmd = args!["update", id.as_str()];
+    let mut flags = Vec::new();
     for _ in 0..n {
         let (flag, value) = update_field(e);
-        cmd.extend(args![flag, value]);
+        cmd.extend(args![flag, value.as_str()]);
+        flags.push((flag, value));
     }
+    let window = Window::open();
     let step = e.run_td(a, "update", cmd, &Subject::issue(&id))?;
+    let writes = update_writes(&flags);
+    if step.outcome.is_ok() && !writes.is_empty() {
+        e.intend(a, &window, "update", Wanted::issue(&id, writes));
+    }
     Ok(e.result(a, "update", id, step))
 }
 
@@ -149,6 +228,7 @@ pub fn delete(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     let Some(id) = e.pick_issue(a, Mode::NotDeleted) else {
         return Ok(e.skip(a, "delete", "no live issue"));
     };
+    let window = Window::open();
     let step = e.run_td(
         a,
         "delete",
@@ -157,6 +237,8 @@ pub fn delete(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     )?;
     if step.outcome.is_ok() {
         e.model_mut(a).set_deleted(&id, true);
+        let wanted = Wanted::issue(&id, vec![("deleted_at", IntentValue::NotNull)]);
+        e.intend(a, &window, "delete", wanted);
     }
     Ok(e.result(a, "delete", id, step))
 }
@@ -166,6 +248,7 @@ pub fn restore(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     let Some(id) = e.pick_issue(a, Mode::Deleted) else {
         return Ok(e.skip(a, "restore", "no deleted issue"));
     };
+    let window = Window::open();
     let step = e.run_td(
         a,
         "restore",
@@ -174,6 +257,8 @@ pub fn restore(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     )?;
     if step.outcome.is_ok() {
         e.model_mut(a).set_deleted(&id, false);
+        let wanted = Wanted::issue(&id, vec![("deleted_at", IntentValue::Null)]);
+        e.intend(a, &window, "restore", wanted);
     }
     Ok(e.result(a, "restore", id, step))
 }
@@ -194,7 +279,15 @@ pub fn update_bulk(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     };
     let mut cmd = args!["update"];
     cmd.extend(ids.iter().cloned());
-    cmd.extend(args![flag, value]);
+    cmd.extend(args![flag, value.as_str()]);
+    let window = Window::open();
     let step = e.run_td(a, "update_bulk", cmd, &Subject::issues(&ids))?;
+    if step.outcome.is_ok() {
+        // The rule is "UPDATED <id>" for every id: all of them were written.
+        for id in &ids {
+            let writes = update_writes(&[(flag, value.clone())]);
+            e.intend(a, &window, "update_bulk", Wanted::issue(id, writes));
+        }
+    }
     Ok(e.result(a, "update_bulk", ids.join(","), step))
 }

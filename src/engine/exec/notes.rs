@@ -2,6 +2,7 @@
 
 use super::Exec;
 use crate::args;
+use crate::engine::intent::{IntentValue, Wanted, Window};
 use crate::engine::invoke::Subject;
 use crate::engine::model::Status;
 use crate::engine::selection::Mode;
@@ -14,12 +15,24 @@ pub fn comment(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     };
     let text = e.data.comment(10, 100);
     e.count_edge(&[&text]);
+    let wanted = Wanted::matching(
+        "comments",
+        vec![
+            ("issue_id", IntentValue::text(id.as_str())),
+            ("text", IntentValue::text(text.value.as_str())),
+            ("session_id", IntentValue::ActingSession),
+        ],
+    );
+    let window = Window::open();
     let step = e.run_td(
         a,
         "comment",
         args!["comments", "add", id.as_str(), text.value],
         &Subject::issue(&id),
     )?;
+    if step.outcome.is_ok() {
+        e.intend(a, &window, "comment", wanted);
+    }
     Ok(e.result(a, "comment", id, step))
 }
 
@@ -42,8 +55,21 @@ fn log(
     }
     let mut subject = Subject::issue(&id);
     subject.empty_message = msg.value.is_empty();
+    let wanted = Wanted::matching(
+        "logs",
+        vec![
+            ("issue_id", IntentValue::text(id.as_str())),
+            ("message", IntentValue::text(msg.value.as_str())),
+            ("type", IntentValue::text(kind.map_or("progress", |k| &k[2..]))),
+            ("session_id", IntentValue::ActingSession),
+        ],
+    );
     cmd.push(msg.value);
+    let window = Window::open();
     let step = e.run_td(a, action, cmd, &subject)?;
+    if step.outcome.is_ok() {
+        e.intend(a, &window, action, wanted);
+    }
     Ok(e.result(a, action, id, step))
 }
 

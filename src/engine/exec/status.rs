@@ -5,6 +5,7 @@
 use super::Exec;
 use crate::args;
 use crate::engine::classify::{rules_for, succeeded_targets};
+use crate::engine::intent::{IntentValue, Wanted, Window};
 use crate::engine::invoke::Subject;
 use crate::engine::model::{Model, Status};
 use crate::engine::selection::Mode;
@@ -12,21 +13,43 @@ use crate::engine::ChaosEngine;
 
 type Apply = fn(&mut Model, &str);
 
-/// One status command: the action name, td verb, `--reason` text, and the model update.
+/// One status command: the action name, td verb, `--reason` text, the model update, and
+/// the status td writes to each target it reports as done (the intent).
 struct Cmd {
     action: &'static str,
     verb: &'static str,
     reason: &'static str,
     apply: Apply,
+    status: &'static str,
 }
 
-const fn cmd(action: &'static str, verb: &'static str, reason: &'static str, apply: Apply) -> Cmd {
+const fn cmd(
+    action: &'static str,
+    verb: &'static str,
+    reason: &'static str,
+    apply: Apply,
+    status: &'static str,
+) -> Cmd {
     Cmd {
         action,
         verb,
         reason,
         apply,
+        status,
     }
+}
+
+/// What `c` writes to a target it reports as done: the status; `start` makes the acting
+/// session the implementer, and every move to open clears the implementer (td's
+/// `write_logged` rule).
+fn status_intent(c: &Cmd, id: &str) -> Wanted {
+    let mut fields = vec![("status", IntentValue::text(c.status))];
+    match c.status {
+        "in_progress" => fields.push(("implementer_session", IntentValue::ActingSession)),
+        "open" => fields.push(("implementer_session", IntentValue::text(""))),
+        _ => {}
+    }
+    Wanted::issue(id, fields)
 }
 
 /// `<verb> <id> --reason <reason>` on an issue of `mode`.
@@ -38,6 +61,7 @@ fn single(e: &mut ChaosEngine<'_>, a: usize, mode: Mode, c: &Cmd) -> Exec {
 }
 
 fn run_single(e: &mut ChaosEngine<'_>, a: usize, id: &str, c: &Cmd) -> Exec {
+    let window = Window::open();
     let step = e.run_td(
         a,
         c.action,
@@ -46,6 +70,7 @@ fn run_single(e: &mut ChaosEngine<'_>, a: usize, id: &str, c: &Cmd) -> Exec {
     )?;
     if step.outcome.is_ok() {
         (c.apply)(e.model_mut(a), id);
+        e.intend(a, &window, c.action, status_intent(c, id));
     }
     Ok(e.result(a, c.action, id.to_string(), step))
 }
@@ -65,12 +90,14 @@ fn bulk(e: &mut ChaosEngine<'_>, a: usize, mode: Mode, spread: usize, c: &Cmd) -
     let mut line = args![c.verb];
     line.extend(ids.iter().cloned());
     line.extend(args!["--reason", c.reason]);
+    let window = Window::open();
     let step = e.run_td(a, c.action, line, &Subject::issues(&ids))?;
     // Whatever the verdict on the others, the ids td reports as done did change.
     let rules = rules_for(c.action).expect("bulk actions have rules");
     if step.output.code == Some(0) {
         for id in succeeded_targets(&rules, &step.output.output, &ids) {
             (c.apply)(e.model_mut(a), &id);
+            e.intend(a, &window, c.action, status_intent(c, &id));
         }
     }
     Ok(e.result(a, c.action, ids.join(","), step))
@@ -100,18 +127,18 @@ fn close_it(m: &mut Model, id: &str) {
     m.closed(id);
 }
 
-const START: Cmd = cmd("start", "start", "chaos start", start_it);
-const UNSTART: Cmd = cmd("unstart", "unstart", "chaos unstart", to_open);
-const REVIEW: Cmd = cmd("review", "review", "chaos review", to_review);
-const APPROVE: Cmd = cmd("approve", "approve", "chaos approve", close_it);
-const REJECT: Cmd = cmd("reject", "reject", "chaos reject", to_open);
-const CLOSE: Cmd = cmd("close", "close", "chaos close", close_it);
-const REOPEN: Cmd = cmd("reopen", "reopen", "chaos reopen", to_open);
-const BULK_START: Cmd = cmd("bulk_start", "start", "chaos bulk start", start_it);
-const BULK_REVIEW: Cmd = cmd("bulk_review", "review", "chaos bulk review", to_review);
-const BULK_CLOSE: Cmd = cmd("bulk_close", "close", "chaos bulk close", close_it);
-const BLOCK: Cmd = cmd("block", "block", "chaos block", to_blocked);
-const UNBLOCK: Cmd = cmd("unblock", "unblock", "chaos unblock", to_open);
+const START: Cmd = cmd("start", "start", "chaos start", start_it, "in_progress");
+const UNSTART: Cmd = cmd("unstart", "unstart", "chaos unstart", to_open, "open");
+const REVIEW: Cmd = cmd("review", "review", "chaos review", to_review, "in_review");
+const APPROVE: Cmd = cmd("approve", "approve", "chaos approve", close_it, "closed");
+const REJECT: Cmd = cmd("reject", "reject", "chaos reject", to_open, "open");
+const CLOSE: Cmd = cmd("close", "close", "chaos close", close_it, "closed");
+const REOPEN: Cmd = cmd("reopen", "reopen", "chaos reopen", to_open, "open");
+const BULK_START: Cmd = cmd("bulk_start", "start", "chaos bulk start", start_it, "in_progress");
+const BULK_REVIEW: Cmd = cmd("bulk_review", "review", "chaos bulk review", to_review, "in_review");
+const BULK_CLOSE: Cmd = cmd("bulk_close", "close", "chaos bulk close", close_it, "closed");
+const BLOCK: Cmd = cmd("block", "block", "chaos block", to_blocked, "blocked");
+const UNBLOCK: Cmd = cmd("unblock", "unblock", "chaos unblock", to_open, "open");
 
 pub fn start(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     single(e, a, Mode::Status(Status::Open), &START)
