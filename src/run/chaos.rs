@@ -101,8 +101,14 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
                 .map(|(id, who)| IssueOwner::new(id, who))
                 .collect();
             out.enter("verify");
-            let mut results =
-                run_checks(h, &owners, p.idempotency_rounds, &p.checks).into_results();
+            let mut results = run_checks(
+                h,
+                &owners,
+                engine.intents(),
+                p.idempotency_rounds,
+                &p.checks,
+            )
+            .into_results();
             results.push(c.result());
             results
         }

@@ -34,6 +34,8 @@ use crate::faults::FaultKind;
 use crate::harness::{Harness, WorldOptions};
 use crate::scenarios::Scenario;
 use crate::verify::{hygiene, ActorDb, CheckKind, IssueOwner, ServerSide, Verifier, VerifyContext};
+use crate::engine::Intent;
+use crate::verify::oracle;
 
 /// Extra `sync_all` rounds of the idempotency check, in chaos and steps cases alike.
 pub const IDEMPOTENCY_ROUNDS: usize = 1;
@@ -292,18 +294,23 @@ pub fn server_side(h: &Harness) -> ServerSide {
     }
 }
 
-/// Runs `kinds` in order against the world `h` and collects their results.
+/// Runs `kinds` in order against the world `h` and collects their results. `intents` are
+/// the chaos engine's (empty for steps cases).
 fn run_checks(
     h: &Harness,
     owners: &[IssueOwner],
+    intents: &[Intent],
     idempotency_rounds: usize,
     kinds: &[CheckKind],
 ) -> Verifier {
+    let events_db = oracle::events_db_path(h.world_dir(), &h.project_id());
     let ctx = VerifyContext {
         driver: h,
         owners,
         idempotency_rounds,
         server: Some(server_side(h)),
+        events_db: Some(&events_db),
+        intents,
     };
     let mut verifier = Verifier::new();
     for kind in kinds {

@@ -154,7 +154,7 @@ fn run_step(
         StepAction::Fault(FaultStep::Invoke(f)) => h.faults().invoke(f).map_err(|e| e.to_string()),
         StepAction::Heal => h.faults().heal().map_err(|e| e.to_string()),
         StepAction::Verify(kinds) => {
-            let v = run_checks(h, &[], IDEMPOTENCY_ROUNDS, kinds);
+            let v = run_checks(h, &[], &[], IDEMPOTENCY_ROUNDS, kinds);
             let failed = !v.all_passed();
             out.add_checks(v.into_results());
             if failed {

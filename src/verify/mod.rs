@@ -10,7 +10,8 @@
 //! `events` (action_log agreement, event counts, monotonic server_seq), `causal`,
 //! `ledger` (the actors' acknowledged writes against the server's own stores, read through
 //! [`server_db`]; td's push mapping restated in `pushed`), `heads`, `idempotency`,
-//! `read_your_writes`, `field_merge`.
+//! `read_your_writes`, `field_merge`; [`oracle`] checks the replicas against the server log's
+//! fold and the engine's intents (right, not only in agreement).
 
 pub mod access;
 mod causal;
@@ -24,6 +25,7 @@ pub mod hygiene;
 mod idempotency;
 mod ledger;
 mod log;
+pub mod oracle;
 mod pushed;
 mod read_your_writes;
 pub mod server_db;
@@ -35,6 +37,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use crate::driver::{Driver, DriverError};
+use crate::engine::Intent;
 
 pub use field_merge::{MERGE_PRIORITY, MERGE_TITLE, MERGE_TITLE_ORIGINAL};
 pub use idempotency::db_hash;
@@ -229,12 +232,14 @@ pub enum CheckKind {
     Idempotency,
     ReadYourWrites,
     FieldMerge,
+    Oracle,
 }
 
 impl CheckKind {
     /// Every check, in the order a chaos case runs them: the read-only ones first (the
-    /// ledger and heads see the world exactly as heal left it), field_merge last (it mutates).
-    pub const ALL: [CheckKind; 12] = [
+    /// ledger, heads and the oracle see the world exactly as heal left it), field_merge last
+    /// (it mutates).
+    pub const ALL: [CheckKind; 13] = [
         CheckKind::Convergence,
         CheckKind::ActionLog,
         CheckKind::EventCounts,
@@ -244,6 +249,7 @@ impl CheckKind {
         CheckKind::LedgerNoDuplicate,
         CheckKind::LedgerDense,
         CheckKind::Heads,
+        CheckKind::Oracle,
         CheckKind::Idempotency,
         CheckKind::ReadYourWrites,
         CheckKind::FieldMerge,
@@ -264,6 +270,7 @@ impl CheckKind {
             CheckKind::Idempotency => "idempotency",
             CheckKind::ReadYourWrites => "read_your_writes",
             CheckKind::FieldMerge => "field_merge",
+            CheckKind::Oracle => "oracle",
         }
     }
 
@@ -294,6 +301,11 @@ pub struct VerifyContext<'a> {
     /// The server's stores and the actors' device ids, for the ledger checks and heads;
     /// `None` (a driver without a server) makes those checks Unknown, never a pass.
     pub server: Option<ServerSide>,
+    /// The project's event log on the server, for the oracle (`None`: no server to read,
+    /// and the oracle answers Unknown).
+    pub events_db: Option<&'a Path>,
+    /// What td reported as done (the chaos engine's intents; empty otherwise).
+    pub intents: &'a [Intent],
 }
 
 /// Where the server-side checks read: the server's data directory and, per actor, the
@@ -384,6 +396,13 @@ impl Verifier {
             | CheckKind::Heads => self.server_check(kind, ctx.server.as_ref(), &dbs),
             CheckKind::Idempotency => self.idempotency(ctx.driver, ctx.idempotency_rounds),
             CheckKind::ReadYourWrites => self.read_your_writes(ctx.driver, ctx.owners),
+            CheckKind::Oracle => match ctx.events_db {
+                Some(events_db) => self.oracle(events_db, &dbs, ctx.intents),
+                None => self.push(vec![CheckResult::unknown(
+                    "oracle",
+                    "no server event log in this context",
+                )]),
+            },
             CheckKind::FieldMerge => {
                 let actors = ctx.driver.actors();
                 match (actors.first(), actors.get(1)) {
@@ -490,6 +509,23 @@ impl Verifier {
     /// Per actor: nothing left to push, pull cursor at the server's head.
     pub fn heads(&mut self, dbs: &[ActorDb], server: &ServerData) -> &[CheckResult] {
         let out = guarded("heads", || heads::check(dbs, server));
+        self.push(out)
+    }
+
+    /// The replicas against the fold of the server's event log (every field of every synced
+    /// row) and every intent followed end to end; see [`oracle`].
+    pub fn oracle(
+        &mut self,
+        events_db: &Path,
+        dbs: &[ActorDb],
+        intents: &[Intent],
+    ) -> &[CheckResult] {
+        let input = oracle::OracleInput {
+            events_db,
+            dbs,
+            intents,
+        };
+        let out = guarded("oracle", || oracle::check(&input));
         self.push(out)
     }
 

@@ -1,0 +1,717 @@
+//! The fold: the server log replayed in server_seq order with the sync apply rules restated
+//! (sync spec §7.4–§7.8, docs/deviations.md "td-core apply"), independently of td-core's
+//! apply code, which is what the oracle checks.
+//!
+//! - create = full-row replace: exactly the payload's known columns, the rest their
+//!   defaults; issues, boards and work_sessions are replaced in place (children kept), other
+//!   tables `INSERT OR REPLACE` (a row clashing on a unique key is replaced); a fresh insert
+//!   whose cascade parent is missing is an orphan (no effect);
+//! - update = the fields previous→new changed, written with UPDATE (last write to a field in
+//!   server order wins); with no previous data, nothing changed, no such row or a failing
+//!   UPDATE it falls back to replace-if-exists: an update never inserts;
+//! - delete = hard delete with ON DELETE CASCADE (an issue's children first lose their
+//!   parent_id); a row still referenced without cascade makes the whole event fail;
+//! - soft_delete / restore = `deleted_at` (and restore's `updated_at`) at the event time;
+//! - dependency creates that would close a cycle keep the lexically smaller of `I|D` and
+//!   `D|I`, judged on the edges the log implies before the event;
+//! - an event that fails leaves nothing behind (one savepoint per event).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rusqlite::types::Value;
+use serde_json::{Map, Value as Json};
+
+use super::local::{self, When};
+use super::schema::{ColumnDefault, Schema, Table, SYNCED, UPSERTED};
+use super::server_log::ServerEvent;
+use super::state::{Cell, Expect, Expected, How, NoEffect, Removal, Row, Writer};
+use super::value::{event_time_text, json_eq, stored, with_affinity};
+
+/// Id of the built-in board every client creates at init (td-core schema, restated).
+pub const BUILTIN_BOARD_ID: &str = "bd-all-issues";
+
+/// Fields td keeps local to a work session's machine (sync spec §2.3, restated): scrubbed
+/// from both sides of a payload before apply.
+const WORK_SESSION_LOCAL: &[&str] = &["worktree_id", "worktree_root", "repo_root"];
+
+/// Replays `events` (any order; folded by seq) over `schema`.
+pub fn fold(schema: &Schema, events: &[ServerEvent]) -> Expected {
+    let mut order: Vec<&ServerEvent> = events.iter().collect();
+    order.sort_by_key(|e| e.seq);
+    let mut f = Fold {
+        schema,
+        state: Expected::default(),
+    };
+    f.seed_builtin_board();
+    for ev in order {
+        f.state.events += 1;
+        if let Err(why) = f.apply(ev) {
+            f.state.no_effect.push(NoEffect { seq: ev.seq, why });
+        }
+    }
+    f.state
+}
+
+/// Maps an entity type (singular alias or canonical plural, any case) to its synced table
+/// (td-core `event.rs` taxonomy, restated); `None` outside the client allowlist.
+pub fn canonical_table(entity_type: &str) -> Option<&'static str> {
+    let t = match entity_type.to_ascii_lowercase().as_str() {
+        "issue" | "issues" => "issues",
+        "log" | "logs" => "logs",
+        "comment" | "comments" => "comments",
+        "handoff" | "handoffs" => "handoffs",
+        "board" | "boards" => "boards",
+        "note" | "notes" => "notes",
+        "board_position" | "board_issue_positions" => "board_issue_positions",
+        "dependency" | "issue_dependencies" => "issue_dependencies",
+        "file_link" | "issue_files" => "issue_files",
+        "work_session" | "work_sessions" => "work_sessions",
+        "work_session_issue" | "work_session_issues" => "work_session_issues",
+        "issue_review" | "issue_reviews" => "issue_reviews",
+        _ => return None,
+    };
+    SYNCED.contains(&t).then_some(t)
+}
+
+/// Maps a td action_type to its canonical action (td-core taxonomy, restated): what an
+/// action_log row becomes on the wire. Unknown names are updates.
+pub fn canonical_action(action_type: &str) -> &'static str {
+    match action_type.to_ascii_lowercase().as_str() {
+        "create" | "handoff" | "add_dependency" | "link_file" | "board_create" | "board_update"
+        | "board_add_issue" | "board_set_position" | "work_session_tag" => "create",
+        "remove_dependency" | "unlink_file" | "board_delete" | "work_session_untag"
+        | "review_delete" => "delete",
+        "delete" | "board_unposition" | "board_remove_issue" | "soft_delete" => "soft_delete",
+        "restore" => "restore",
+        _ => "update",
+    }
+}
+
+/// `new_data` and `previous_data` of a payload, decoded as apply does.
+pub struct Decoded {
+    pub new: Map<String, Json>,
+    pub prev: Map<String, Json>,
+}
+
+/// Decodes `{new_data, previous_data}`: a missing or null side is empty, new_data must be an
+/// object, a previous_data that is not one counts as absent; work_session local fields are
+/// scrubbed from both.
+pub fn decode(table: &str, payload: &Result<Json, String>) -> Result<Decoded, String> {
+    let obj = match payload {
+        Err(raw) => return Err(format!("payload is not JSON: {raw:?}")),
+        Ok(Json::Null) => return Err("nil payload".into()),
+        Ok(Json::Object(o)) => o,
+        Ok(other) => return Err(format!("payload is not an object: {other}")),
+    };
+    let mut new = match obj.get("new_data") {
+        None | Some(Json::Null) => Map::new(),
+        Some(Json::Object(m)) => m.clone(),
+        Some(other) => return Err(format!("new_data is not an object: {other}")),
+    };
+    let mut prev = match obj.get("previous_data") {
+        Some(Json::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    if table == "work_sessions" {
+        for f in WORK_SESSION_LOCAL {
+            new.remove(*f);
+            prev.remove(*f);
+        }
+    }
+    Ok(Decoded { new, prev })
+}
+
+/// For issues, an `issue` key holding an object stands for the whole row (the wrapper
+/// approve/review log); everything else is used as is.
+pub fn unwrap_issue(table: &str, map: &Map<String, Json>) -> Map<String, Json> {
+    if table == "issues" {
+        if let Some(Json::Object(inner)) = map.get("issue") {
+            return inner.clone();
+        }
+    }
+    map.clone()
+}
+
+/// The update diff: every new key (but `id`) missing from or different in prev, then every
+/// prev key (but `id`) missing from new, as null.
+pub fn diff(prev: &Map<String, Json>, new: &Map<String, Json>) -> Vec<(String, Json)> {
+    let changed = new
+        .iter()
+        .filter(|(k, v)| *k != "id" && !prev.get(*k).is_some_and(|p| json_eq(p, v)))
+        .map(|(k, v)| (k.clone(), v.clone()));
+    let dropped = prev
+        .keys()
+        .filter(|k| *k != "id" && !new.contains_key(*k))
+        .map(|k| (k.clone(), Json::Null));
+    changed.chain(dropped).collect()
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A value as the text a key column compares with (ids are text).
+fn key_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Text(t) => Some(t.clone()),
+        Value::Integer(i) => Some(i.to_string()),
+        Value::Real(f) => Some(f.to_string()),
+        Value::Null | Value::Blob(_) => None,
+    }
+}
+
+/// What the cycle rule decides for a dependency create.
+enum Cycle {
+    Apply,
+    /// The incoming edge wins: its direct reverse (issue, depends_on) goes.
+    ReplaceReverse(String, String),
+    Skip(String),
+}
+
+struct Fold<'s> {
+    schema: &'s Schema,
+    state: Expected,
+}
+
+impl Fold<'_> {
+    fn table(&self, name: &str) -> Result<&Table, String> {
+        self.schema
+            .table(name)
+            .ok_or_else(|| format!("no such table: {name}"))
+    }
+
+    fn rows(&self, table: &str) -> Option<&BTreeMap<String, Row>> {
+        self.state.rows.get(table)
+    }
+
+    fn exists(&self, table: &str, id: &str) -> bool {
+        self.state.row(table, id).is_some()
+    }
+
+    fn seed_builtin_board(&mut self) {
+        let Some(t) = self.schema.table("boards") else {
+            return;
+        };
+        let by = Writer {
+            seq: 0,
+            how: How::Init,
+        };
+        let given = [
+            ("id", Value::Text(BUILTIN_BOARD_ID.into())),
+            ("name", Value::Text("All Issues".into())),
+            ("query", Value::Text(String::new())),
+            ("is_builtin", Value::Integer(1)),
+            ("view_mode", Value::Text("swimlanes".into())),
+        ];
+        let cells = t
+            .columns
+            .iter()
+            .map(|c| {
+                let expect = match given.iter().find(|(n, _)| *n == c.name) {
+                    Some((_, v)) => Expect::Value(v.clone()),
+                    None => match &c.default {
+                        ColumnDefault::Value(v) => Expect::Value(v.clone()),
+                        ColumnDefault::ApplyTime => Expect::ApplyTime,
+                    },
+                };
+                (c.name.clone(), Cell::new(expect, by))
+            })
+            .collect();
+        self.insert_row("boards", BUILTIN_BOARD_ID, Row { cells, created: by });
+    }
+
+    fn apply(&mut self, ev: &ServerEvent) -> Result<(), String> {
+        let table = canonical_table(&ev.entity_type)
+            .ok_or_else(|| format!("invalid entity type {:?}", ev.entity_type))?;
+        let data = decode(table, &ev.payload)?;
+        if ev.entity_id.is_empty() {
+            return Err("empty entity id".into());
+        }
+        let (id, seq) = (ev.entity_id.as_str(), ev.seq);
+        match ev.action_type.as_str() {
+            "create" => self.create(table, id, &data.new, seq),
+            "update" => self.update(table, id, &data, seq),
+            "delete" => self.delete(table, id, seq),
+            "soft_delete" => self.soft_delete(table, id, &ev.client_timestamp, seq),
+            "restore" => self.restore(table, id, &ev.client_timestamp, seq),
+            other => Err(format!("unknown action type {other:?}")),
+        }
+    }
+
+    fn create(
+        &mut self,
+        table: &str,
+        id: &str,
+        new: &Map<String, Json>,
+        seq: i64,
+    ) -> Result<(), String> {
+        let fields = unwrap_issue(table, new);
+        let cycle = if table == "issue_dependencies" {
+            self.cycle(&fields)
+        } else {
+            Cycle::Apply
+        };
+        if let Cycle::Skip(why) = cycle {
+            self.state.no_effect.push(NoEffect { seq, why });
+            return Ok(());
+        }
+        let fresh = !self.exists(table, id);
+        let row = self.full_row(table, id, &fields, seq, fresh)?;
+        if let Cycle::ReplaceReverse(issue, on) = cycle {
+            let reverse: Vec<String> = self
+                .table_rows("issue_dependencies")
+                .filter(|(_, r)| r.text("issue_id") == Some(&issue) && r.text("depends_on_id") == Some(&on))
+                .map(|(rid, _)| rid.clone())
+                .collect();
+            for rid in reverse {
+                let why = format!("the cycle rule replaced this reverse edge with {id}");
+                self.remove("issue_dependencies", &rid, seq, why);
+            }
+        }
+        self.put(table, id, row, seq);
+        Ok(())
+    }
+
+    fn update(&mut self, table: &str, id: &str, data: &Decoded, seq: i64) -> Result<(), String> {
+        let new = unwrap_issue(table, &data.new);
+        let prev = unwrap_issue(table, &data.prev);
+        if new.is_empty() && prev.is_empty() {
+            return Err("payload has no fields".into());
+        }
+        if !prev.is_empty() && self.partial_update(table, id, &prev, &new, seq)? {
+            return Ok(());
+        }
+        if !self.exists(table, id) {
+            self.state.no_effect.push(NoEffect {
+                seq,
+                why: format!("update of {table}/{id}, which does not exist (an update never inserts)"),
+            });
+            return Ok(());
+        }
+        let row = self.full_row(table, id, &new, seq, false)?;
+        self.put(table, id, row, seq);
+        Ok(())
+    }
+
+    /// The diff written with UPDATE. Ok(false) sends the caller to its fallback (nothing
+    /// changed, no such row, or a constraint the UPDATE would violate).
+    fn partial_update(
+        &mut self,
+        table: &str,
+        id: &str,
+        prev: &Map<String, Json>,
+        new: &Map<String, Json>,
+        seq: i64,
+    ) -> Result<bool, String> {
+        let t = self.table(table)?;
+        let changes: Vec<(String, Value)> = diff(prev, new)
+            .into_iter()
+            .filter(|(k, _)| is_identifier(k))
+            .filter_map(|(k, v)| t.column(&k).map(|c| (k.clone(), stored(table, c, &v))))
+            .collect();
+        if changes.is_empty() {
+            return Ok(false);
+        }
+        let Some(row) = self.state.row(table, id) else {
+            return Ok(false);
+        };
+        let violates_not_null = changes
+            .iter()
+            .any(|(k, v)| *v == Value::Null && t.column(k).is_some_and(|c| c.not_null));
+        let mut after: BTreeMap<String, Value> = row
+            .cells
+            .iter()
+            .filter_map(|(k, c)| c.value().map(|v| (k.clone(), v.clone())))
+            .collect();
+        for (k, v) in &changes {
+            after.insert(k.clone(), v.clone());
+        }
+        let changed: BTreeSet<&str> = changes.iter().map(|(k, _)| k.as_str()).collect();
+        let fk_broken = t
+            .foreign_keys
+            .iter()
+            .filter(|fk| changed.contains(fk.column.as_str()))
+            .any(|fk| self.fk_missing(&fk.parent, &fk.parent_column, after.get(&fk.column)).is_some());
+        let unique_clash = t
+            .unique
+            .iter()
+            .filter(|key| key.iter().any(|c| changed.contains(c.as_str())))
+            .any(|key| !self.clashing(table, id, key, &after).is_empty());
+        if violates_not_null || fk_broken || unique_clash {
+            return Ok(false);
+        }
+        let by = Writer {
+            seq,
+            how: How::Payload,
+        };
+        if let Some(row) = self.row_mut(table, id) {
+            for (k, v) in changes {
+                row.cells.insert(k, Cell::new(Expect::Value(v), by));
+            }
+        }
+        Ok(true)
+    }
+
+    /// The row a full-row write produces, checked against NOT NULL and foreign keys.
+    fn full_row(
+        &self,
+        table: &str,
+        id: &str,
+        fields: &Map<String, Json>,
+        seq: i64,
+        fresh: bool,
+    ) -> Result<Row, String> {
+        if fields.is_empty() {
+            return Err("payload has no fields".into());
+        }
+        let t = self.table(table)?;
+        let mut fields = fields.clone();
+        fields.insert("id".into(), Json::String(id.to_string()));
+        if fields.keys().filter(|k| t.has(k)).count() <= 1 {
+            return Err("no known fields in payload".into());
+        }
+        let upsert = UPSERTED.contains(&table);
+        let mut cells = BTreeMap::new();
+        for c in &t.columns {
+            let (expect, how) = match fields.get(&c.name) {
+                Some(j) => (Expect::Value(stored(table, c, j)), How::Payload),
+                None => (default_of(&c.default), How::Default),
+            };
+            let (expect, how) = match expect {
+                Expect::Value(Value::Null) if c.not_null => {
+                    // An upsert aborts; INSERT OR REPLACE substitutes the default when the
+                    // column has one (SQLite's REPLACE rule for NOT NULL).
+                    match (&c.default, upsert) {
+                        (ColumnDefault::Value(Value::Null), _) | (_, true) => {
+                            return Err(format!("NOT NULL constraint failed: {table}.{}", c.name))
+                        }
+                        (d, false) => (default_of(d), How::Default),
+                    }
+                }
+                other => (other, how),
+            };
+            cells.insert(c.name.clone(), Cell::new(expect, Writer { seq, how }));
+        }
+        let row = Row {
+            cells,
+            created: Writer {
+                seq,
+                how: How::Payload,
+            },
+        };
+        for fk in &t.foreign_keys {
+            let v = row.value(&fk.column);
+            if let Some(missing) = self.fk_missing(&fk.parent, &fk.parent_column, v) {
+                let orphan = fresh
+                    && fk.cascade
+                    && matches!(v, Some(Value::Integer(_) | Value::Real(_)))
+                    || fresh && fk.cascade && matches!(v, Some(Value::Text(s)) if !s.is_empty());
+                return Err(if orphan {
+                    format!("orphan: {table}.{} references missing {missing}", fk.column)
+                } else {
+                    format!(
+                        "FOREIGN KEY constraint failed: {table}.{} references missing {missing}",
+                        fk.column
+                    )
+                });
+            }
+        }
+        Ok(row)
+    }
+
+    /// `parent/<value>` when `value` (non-NULL) names no row of `parent`.
+    fn fk_missing(&self, parent: &str, column: &str, value: Option<&Value>) -> Option<String> {
+        let key = key_text(value?)?;
+        let found = if column == "id" {
+            self.exists(parent, &key)
+        } else {
+            self.table_rows(parent)
+                .any(|(_, r)| r.value(column).and_then(key_text).as_deref() == Some(&key))
+        };
+        (!found).then(|| format!("{parent}/{key}"))
+    }
+
+    /// Ids of other rows of `table` equal to `values` on every column of `key` (NULLs never
+    /// clash).
+    fn clashing(
+        &self,
+        table: &str,
+        id: &str,
+        key: &[String],
+        values: &BTreeMap<String, Value>,
+    ) -> Vec<String> {
+        let wanted: Option<Vec<&Value>> = key
+            .iter()
+            .map(|c| values.get(c).filter(|v| **v != Value::Null))
+            .collect();
+        let Some(wanted) = wanted else {
+            return Vec::new();
+        };
+        self.table_rows(table)
+            .filter(|(rid, _)| rid.as_str() != id)
+            .filter(|(_, r)| key.iter().zip(&wanted).all(|(c, w)| r.value(c) == Some(*w)))
+            .map(|(rid, _)| rid.clone())
+            .collect()
+    }
+
+    /// Stores a full-row write: in place for upserted parents, else `INSERT OR REPLACE`
+    /// (rows clashing on a unique key are replaced away first).
+    fn put(&mut self, table: &str, id: &str, row: Row, seq: i64) {
+        if !UPSERTED.contains(&table) {
+            let values: BTreeMap<String, Value> = row
+                .cells
+                .iter()
+                .filter_map(|(k, c)| c.value().map(|v| (k.clone(), v.clone())))
+                .collect();
+            let keys = self
+                .schema
+                .table(table)
+                .map(|t| t.unique.clone())
+                .unwrap_or_default();
+            for key in keys {
+                for other in self.clashing(table, id, &key, &values) {
+                    let why = format!("replaced by {table}/{id} (same {})", key.join(", "));
+                    self.remove(table, &other, seq, why);
+                }
+            }
+        }
+        self.insert_row(table, id, row);
+    }
+
+    fn insert_row(&mut self, table: &str, id: &str, row: Row) {
+        self.state
+            .removed
+            .remove(&(table.to_string(), id.to_string()));
+        self.state
+            .rows
+            .entry(table.to_string())
+            .or_default()
+            .insert(id.to_string(), row);
+    }
+
+    fn row_mut(&mut self, table: &str, id: &str) -> Option<&mut Row> {
+        self.state.rows.get_mut(table)?.get_mut(id)
+    }
+
+    fn table_rows<'a>(&'a self, table: &str) -> impl Iterator<Item = (&'a String, &'a Row)> {
+        self.rows(table).into_iter().flatten()
+    }
+
+    /// Removes a row and, through ON DELETE CASCADE, every row that references it.
+    fn remove(&mut self, table: &str, id: &str, seq: i64, why: String) {
+        for (child, rid) in self.cascade_set(table, id) {
+            if (child.as_str(), rid.as_str()) == (table, id) {
+                continue;
+            }
+            let why = format!("cascade from {table}/{id}");
+            self.drop_row(&child, &rid, seq, why);
+        }
+        self.drop_row(table, id, seq, why);
+    }
+
+    fn drop_row(&mut self, table: &str, id: &str, seq: i64, why: String) {
+        if let Some(rows) = self.state.rows.get_mut(table) {
+            if rows.remove(id).is_some() {
+                self.state
+                    .removed
+                    .insert((table.to_string(), id.to_string()), Removal { seq, why });
+            }
+        }
+    }
+
+    /// `(table, id)` and every row reachable through cascading foreign keys.
+    fn cascade_set(&self, table: &str, id: &str) -> Vec<(String, String)> {
+        let mut out = vec![(table.to_string(), id.to_string())];
+        let mut i = 0;
+        while i < out.len() {
+            let (t, rid) = out[i].clone();
+            i += 1;
+            let Some(row) = self.state.row(&t, &rid) else {
+                continue;
+            };
+            for (child, fk) in self.schema.referencing(&t).filter(|(_, fk)| fk.cascade) {
+                let Some(parent_key) = row.value(&fk.parent_column).and_then(key_text) else {
+                    continue;
+                };
+                for (cid, crow) in self.table_rows(&child.name) {
+                    let hit = crow.value(&fk.column).and_then(key_text).as_deref()
+                        == Some(parent_key.as_str());
+                    let pair = (child.name.clone(), cid.clone());
+                    if hit && !out.contains(&pair) {
+                        out.push(pair);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn delete(&mut self, table: &str, id: &str, seq: i64) -> Result<(), String> {
+        let doomed = if self.exists(table, id) {
+            self.cascade_set(table, id)
+        } else {
+            Vec::new()
+        };
+        // A row still referenced by a non-cascading key fails the whole event.
+        for (t, rid) in &doomed {
+            let Some(row) = self.state.row(t, rid) else {
+                continue;
+            };
+            for (child, fk) in self.schema.referencing(t).filter(|(_, fk)| !fk.cascade) {
+                let Some(key) = row.value(&fk.parent_column).and_then(key_text) else {
+                    continue;
+                };
+                let holder = self.table_rows(&child.name).find(|(cid, crow)| {
+                    !doomed.contains(&(child.name.clone(), (*cid).clone()))
+                        && crow.value(&fk.column).and_then(key_text).as_deref() == Some(&key)
+                });
+                if let Some((cid, _)) = holder {
+                    return Err(format!(
+                        "FOREIGN KEY constraint failed: {}/{cid} still references {t}/{rid}",
+                        child.name
+                    ));
+                }
+            }
+        }
+        if table == "issues" {
+            let by = Writer {
+                seq,
+                how: How::ParentDeleted,
+            };
+            let children: Vec<String> = self
+                .table_rows("issues")
+                .filter(|(_, r)| r.text("parent_id") == Some(id))
+                .map(|(cid, _)| cid.clone())
+                .collect();
+            for cid in children {
+                if let Some(r) = self.row_mut("issues", &cid) {
+                    let cleared = Cell::new(Expect::Value(Value::Text(String::new())), by);
+                    r.cells.insert("parent_id".into(), cleared);
+                }
+            }
+        }
+        if doomed.is_empty() {
+            return Ok(());
+        }
+        self.remove(table, id, seq, "hard-deleted".into());
+        Ok(())
+    }
+
+    fn soft_delete(&mut self, table: &str, id: &str, ts: &str, seq: i64) -> Result<(), String> {
+        let t = self.table(table)?;
+        let Some(col) = t.column("deleted_at") else {
+            return Err(format!("no such column: {table}.deleted_at"));
+        };
+        let at = event_time_text(ts).ok_or_else(|| format!("invalid client_timestamp {ts:?}"))?;
+        let at = with_affinity(col.affinity, Value::Text(at));
+        let local: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| local::listed(table, &c.name, When::AuthorOfSoftDelete).is_some())
+            .map(|c| c.name.clone())
+            .collect();
+        if let Some(r) = self.row_mut(table, id) {
+            let by = Writer {
+                seq,
+                how: How::EventTime,
+            };
+            r.cells
+                .insert("deleted_at".into(), Cell::new(Expect::Value(at), by));
+            for c in local {
+                if let Some(cell) = r.cells.get_mut(&c) {
+                    cell.author_local = Some(seq);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn restore(&mut self, table: &str, id: &str, ts: &str, seq: i64) -> Result<(), String> {
+        let t = self.table(table)?;
+        let (Some(del), Some(upd)) = (t.column("deleted_at"), t.column("updated_at")) else {
+            return Err(format!(
+                "no such column: {table}.deleted_at or {table}.updated_at"
+            ));
+        };
+        let at = event_time_text(ts).ok_or_else(|| format!("invalid client_timestamp {ts:?}"))?;
+        let cleared = with_affinity(del.affinity, Value::Null);
+        let stamped = with_affinity(upd.affinity, Value::Text(at));
+        if let Some(r) = self.row_mut(table, id) {
+            let by = Writer {
+                seq,
+                how: How::EventTime,
+            };
+            r.cells
+                .insert("deleted_at".into(), Cell::new(Expect::Value(cleared), by));
+            r.cells
+                .insert("updated_at".into(), Cell::new(Expect::Value(stamped), by));
+        }
+        Ok(())
+    }
+
+    /// The cycle rule (sync spec §7.8) on the edges the log implies before this event.
+    fn cycle(&self, fields: &Map<String, Json>) -> Cycle {
+        let text = |k: &str| match fields.get(k) {
+            Some(Json::String(s)) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        };
+        let (Some(issue), Some(on)) = (text("issue_id"), text("depends_on_id")) else {
+            return Cycle::Apply;
+        };
+        let edges: BTreeSet<(String, String)> = self
+            .table_rows("issue_dependencies")
+            .filter(|(_, r)| r.text("relation_type") == Some("depends_on"))
+            .filter_map(|(_, r)| {
+                Some((
+                    r.text("issue_id")?.to_string(),
+                    r.text("depends_on_id")?.to_string(),
+                ))
+            })
+            .collect();
+        if !closes_cycle(&edges, &issue, &on) {
+            return Cycle::Apply;
+        }
+        let incoming = format!("{issue}|{on}");
+        let reverse = format!("{on}|{issue}");
+        if incoming.as_bytes() >= reverse.as_bytes() {
+            Cycle::Skip(format!(
+                "cycle rule: {issue} → {on} would close a cycle and {incoming:?} does not sort \
+                 before {reverse:?}"
+            ))
+        } else {
+            Cycle::ReplaceReverse(on, issue)
+        }
+    }
+}
+
+fn default_of(d: &ColumnDefault) -> Expect {
+    match d {
+        ColumnDefault::Value(v) => Expect::Value(v.clone()),
+        ColumnDefault::ApplyTime => Expect::ApplyTime,
+    }
+}
+
+/// True when `on == issue` or a path leads from `on` back to `issue`.
+fn closes_cycle(edges: &BTreeSet<(String, String)>, issue: &str, on: &str) -> bool {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut stack = vec![on];
+    while let Some(node) = stack.pop() {
+        if node == issue {
+            return true;
+        }
+        if !seen.insert(node) {
+            continue;
+        }
+        stack.extend(
+            edges
+                .range((node.to_string(), String::new())..)
+                .take_while(|(from, _)| from == node)
+                .map(|(_, to)| to.as_str()),
+        );
+    }
+    false
+}
