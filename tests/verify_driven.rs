@@ -505,13 +505,16 @@ fn every_check_runs_by_name_through_the_context() {
         owners: &owners,
         idempotency_rounds: 2,
         server: None,
+        events_db: None,
+        intents: &[],
     };
     let mut v = Verifier::new();
     for kind in CheckKind::ALL {
         assert!(!v.run(kind, &ctx).is_empty(), "{kind} added no result");
     }
-    // The fake has no server: the four server-side checks say so (Unknown, never a pass);
-    // tests/verify_ledger.rs runs them through a context with one.
+    // The fake has no server: the five server-side checks say so (Unknown, never a pass);
+    // tests/verify_ledger.rs runs them through a context with one, tests/verify_oracle.rs
+    // the oracle.
     // Nor can it add a device or rewind a cursor: the replay steps are Unknown too.
     let unknown: Vec<&str> = v
         .failed()
@@ -536,12 +539,13 @@ fn every_check_runs_by_name_through_the_context() {
             "ledger_acked",
             "ledger_no_duplicate",
             "ledger_dense",
-            "heads"
+            "heads",
+            "oracle"
         ]
     );
     assert!(
         v.summary()
-            .starts_with("Verify: 39 passed, 0 failed, 6 unknown"),
+            .starts_with("Verify: 39 passed, 0 failed, 7 unknown"),
         "{}",
         v.summary()
     );

@@ -30,12 +30,12 @@ use crate::case::{self, Case, CaseKind, DiscoveredCase};
 use crate::config::{self, HarnessConfig};
 use crate::driver::Driver;
 use crate::engine::ChaosConfig;
+use crate::engine::Intent;
 use crate::faults::FaultKind;
 use crate::harness::{Harness, WorldOptions};
 use crate::scenarios::Scenario;
-use crate::verify::{hygiene, ActorDb, CheckKind, IssueOwner, ServerSide, Verifier, VerifyContext};
-use crate::engine::Intent;
 use crate::verify::oracle;
+use crate::verify::{hygiene, ActorDb, CheckKind, IssueOwner, ServerSide, Verifier, VerifyContext};
 
 /// Extra `sync_all` rounds of the idempotency check, in chaos and steps cases alike.
 pub const IDEMPOTENCY_ROUNDS: usize = 1;

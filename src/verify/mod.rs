@@ -400,7 +400,7 @@ impl Verifier {
                 Some(events_db) => self.oracle(events_db, &dbs, ctx.intents),
                 None => self.push(vec![CheckResult::unknown(
                     "oracle",
-                    "no server event log in this context",
+                    "needs the server's data directory (no server event log in this context)",
                 )]),
             },
             CheckKind::FieldMerge => {

@@ -66,7 +66,12 @@ pub fn board_create(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         fields.push(("query", IntentValue::text(query)));
         fields.push(("view_mode", IntentValue::text("swimlanes")));
         fields.push(("is_builtin", IntentValue::Int(0)));
-        e.intend(a, &window, "board_create", Wanted::matching("boards", fields));
+        e.intend(
+            a,
+            &window,
+            "board_create",
+            Wanted::matching("boards", fields),
+        );
     }
     Ok(e.result(a, "board_create", name, step))
 }
@@ -162,7 +167,12 @@ pub fn board_view_mode(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     if step.outcome.is_ok() {
         let mut fields = board_key(&board);
         fields.push(("view_mode", IntentValue::text(mode)));
-        e.intend(a, &window, "board_view_mode", Wanted::matching("boards", fields));
+        e.intend(
+            a,
+            &window,
+            "board_view_mode",
+            Wanted::matching("boards", fields),
+        );
     }
     Ok(e.result(a, "board_view_mode", board, step))
 }

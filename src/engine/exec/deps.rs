@@ -43,7 +43,12 @@ pub fn dep_add(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         e.model_mut(a).add_dep(&from, &to);
         let mut fields = edge(&from, &to);
         fields.push(("relation_type", IntentValue::text("depends_on")));
-        e.intend(a, &window, "dep_add", Wanted::matching("issue_dependencies", fields));
+        e.intend(
+            a,
+            &window,
+            "dep_add",
+            Wanted::matching("issue_dependencies", fields),
+        );
     }
     Ok(e.result(a, "dep_add", format!("{from}_{to}"), step))
 }

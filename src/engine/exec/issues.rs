@@ -45,7 +45,14 @@ pub fn create(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
             ],
         )
     };
-    let mut cmd = args!["create", title.value.as_str(), "--type", ty, "--priority", priority];
+    let mut cmd = args![
+        "create",
+        title.value.as_str(),
+        "--type",
+        ty,
+        "--priority",
+        priority
+    ];
     cmd.extend(args!["--points", points, "--labels", labels.as_str()]);
     if let Some(p) = &parent {
         cmd.extend(args!["--parent", p.as_str()]);

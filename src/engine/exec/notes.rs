@@ -60,7 +60,10 @@ fn log(
         vec![
             ("issue_id", IntentValue::text(id.as_str())),
             ("message", IntentValue::text(msg.value.as_str())),
-            ("type", IntentValue::text(kind.map_or("progress", |k| &k[2..]))),
+            (
+                "type",
+                IntentValue::text(kind.map_or("progress", |k| &k[2..])),
+            ),
             ("session_id", IntentValue::ActingSession),
         ],
     );

@@ -134,9 +134,27 @@ const APPROVE: Cmd = cmd("approve", "approve", "chaos approve", close_it, "close
 const REJECT: Cmd = cmd("reject", "reject", "chaos reject", to_open, "open");
 const CLOSE: Cmd = cmd("close", "close", "chaos close", close_it, "closed");
 const REOPEN: Cmd = cmd("reopen", "reopen", "chaos reopen", to_open, "open");
-const BULK_START: Cmd = cmd("bulk_start", "start", "chaos bulk start", start_it, "in_progress");
-const BULK_REVIEW: Cmd = cmd("bulk_review", "review", "chaos bulk review", to_review, "in_review");
-const BULK_CLOSE: Cmd = cmd("bulk_close", "close", "chaos bulk close", close_it, "closed");
+const BULK_START: Cmd = cmd(
+    "bulk_start",
+    "start",
+    "chaos bulk start",
+    start_it,
+    "in_progress",
+);
+const BULK_REVIEW: Cmd = cmd(
+    "bulk_review",
+    "review",
+    "chaos bulk review",
+    to_review,
+    "in_review",
+);
+const BULK_CLOSE: Cmd = cmd(
+    "bulk_close",
+    "close",
+    "chaos bulk close",
+    close_it,
+    "closed",
+);
 const BLOCK: Cmd = cmd("block", "block", "chaos block", to_blocked, "blocked");
 const UNBLOCK: Cmd = cmd("unblock", "unblock", "chaos unblock", to_open, "open");
 

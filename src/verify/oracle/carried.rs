@@ -22,7 +22,11 @@ pub enum Carried {
 /// Column → carried value of one write with canonical action `action` on `table`.
 ///
 /// - create: the full row (absent columns at their plain defaults);
-/// - update/restore: previous_data, overridden by new_data;
+/// - update: new_data, every other column as a JSON null would be stored. td logs whole
+///   snapshots that omit empty values (Go's omit-empty encoding), and apply writes a key
+///   previous_data has and new_data lacks as null: either way an absent key means the
+///   column's empty value after the write;
+/// - restore: previous_data, overridden by new_data;
 /// - soft_delete: previous_data, plus `deleted_at` stamped with the event time;
 /// - restore: also `deleted_at` NULL;
 /// - delete: previous_data (it only identifies the removed row).
@@ -66,8 +70,14 @@ pub fn carried(
             out.insert("deleted_at".into(), Carried::Value(Value::Null));
         }
         "delete" => put(&prev, &mut out),
+        _ if new.is_empty() => put(&prev, &mut out),
         _ => {
-            put(&prev, &mut out);
+            for c in &t.columns {
+                out.insert(
+                    c.name.clone(),
+                    Carried::Value(stored(table, c, &Json::Null)),
+                );
+            }
             put(&new, &mut out);
         }
     }
@@ -83,7 +93,10 @@ pub fn log_json(text: &str) -> Map<String, Json> {
 }
 
 /// The `(new, prev)` maps of a server event's payload (empty when it does not decode).
-pub fn event_json(table: &str, payload: &Result<Json, String>) -> (Map<String, Json>, Map<String, Json>) {
+pub fn event_json(
+    table: &str,
+    payload: &Result<Json, String>,
+) -> (Map<String, Json>, Map<String, Json>) {
     match decode(table, payload) {
         Ok(d) => (d.new, d.prev),
         Err(_) => (Map::new(), Map::new()),
@@ -102,10 +115,19 @@ mod tests {
     #[test]
     fn each_action_carries_its_columns() {
         let s = Schema::load().unwrap();
-        let c = carried(&s, "issues", "create", &obj(json!({"title": "t"})), &Map::new());
+        let c = carried(
+            &s,
+            "issues",
+            "create",
+            &obj(json!({"title": "t"})),
+            &Map::new(),
+        );
         assert_eq!(c["title"], Carried::Value(Value::Text("t".into())));
         assert_eq!(c["status"], Carried::Value(Value::Text("open".into())));
-        assert!(!c.contains_key("created_at"), "apply-time defaults are not carried");
+        assert!(
+            !c.contains_key("created_at"),
+            "apply-time defaults are not carried"
+        );
         let c = carried(
             &s,
             "issues",
@@ -114,7 +136,12 @@ mod tests {
             &obj(json!({"title": "old", "priority": "P1"})),
         );
         assert_eq!(c["title"], Carried::Value(Value::Text("new".into())));
-        assert_eq!(c["priority"], Carried::Value(Value::Text("P1".into())));
+        assert_eq!(
+            c["priority"],
+            Carried::Value(Value::Null),
+            "absent from new_data"
+        );
+        assert_eq!(c["sprint"], Carried::Value(Value::Text(String::new())));
         let c = carried(
             &s,
             "board_issue_positions",

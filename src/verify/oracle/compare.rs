@@ -121,13 +121,11 @@ fn excused(table: &str, column: &str, cell: &Cell, actor: &str, names: &Names<'_
         return local::listed(table, column, When::DefaultedToApplyTime).is_some()
             || local::listed(table, column, When::InitRow).is_some();
     }
-    match cell.author_local {
-        Some(seq) => {
-            names.author(seq) == Some(actor)
-                && local::listed(table, column, When::AuthorOfSoftDelete).is_some()
-        }
-        None => false,
-    }
+    local::listed(table, column, When::AuthorOfSoftDelete).is_some()
+        && cell
+            .author_local
+            .iter()
+            .any(|seq| names.author(*seq) == Some(actor))
 }
 
 /// Pushes one violation per column where a replica differs; returns how many values were
@@ -167,7 +165,8 @@ fn field_violations(
             out.push(format!(
                 "{table}/{id} {column}: {}; want {} from {}",
                 held.join(", "),
-                cell.value().map_or("<apply time>".to_string(), render_value),
+                cell.value()
+                    .map_or("<apply time>".to_string(), render_value),
                 names.writer(&cell.by)
             ));
         }

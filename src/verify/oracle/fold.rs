@@ -264,7 +264,9 @@ impl Fold<'_> {
         if let Cycle::ReplaceReverse(issue, on) = cycle {
             let reverse: Vec<String> = self
                 .table_rows("issue_dependencies")
-                .filter(|(_, r)| r.text("issue_id") == Some(&issue) && r.text("depends_on_id") == Some(&on))
+                .filter(|(_, r)| {
+                    r.text("issue_id") == Some(&issue) && r.text("depends_on_id") == Some(&on)
+                })
                 .map(|(rid, _)| rid.clone())
                 .collect();
             for rid in reverse {
@@ -288,7 +290,9 @@ impl Fold<'_> {
         if !self.exists(table, id) {
             self.state.no_effect.push(NoEffect {
                 seq,
-                why: format!("update of {table}/{id}, which does not exist (an update never inserts)"),
+                why: format!(
+                    "update of {table}/{id}, which does not exist (an update never inserts)"
+                ),
             });
             return Ok(());
         }
@@ -335,7 +339,10 @@ impl Fold<'_> {
             .foreign_keys
             .iter()
             .filter(|fk| changed.contains(fk.column.as_str()))
-            .any(|fk| self.fk_missing(&fk.parent, &fk.parent_column, after.get(&fk.column)).is_some());
+            .any(|fk| {
+                self.fk_missing(&fk.parent, &fk.parent_column, after.get(&fk.column))
+                    .is_some()
+            });
         let unique_clash = t
             .unique
             .iter()
@@ -406,10 +413,14 @@ impl Fold<'_> {
         for fk in &t.foreign_keys {
             let v = row.value(&fk.column);
             if let Some(missing) = self.fk_missing(&fk.parent, &fk.parent_column, v) {
-                let orphan = fresh
-                    && fk.cascade
-                    && matches!(v, Some(Value::Integer(_) | Value::Real(_)))
-                    || fresh && fk.cascade && matches!(v, Some(Value::Text(s)) if !s.is_empty());
+                // Only a fresh insert is pre-checked, and only for a non-empty key: an empty
+                // text key reaches the INSERT and fails its constraint instead.
+                let keyed = match v {
+                    Some(Value::Text(s)) => !s.is_empty(),
+                    Some(Value::Integer(_) | Value::Real(_)) => true,
+                    _ => false,
+                };
+                let orphan = fresh && fk.cascade && keyed;
                 return Err(if orphan {
                     format!("orphan: {table}.{} references missing {missing}", fk.column)
                 } else {
@@ -623,7 +634,7 @@ impl Fold<'_> {
                 .insert("deleted_at".into(), Cell::new(Expect::Value(at), by));
             for c in local {
                 if let Some(cell) = r.cells.get_mut(&c) {
-                    cell.author_local = Some(seq);
+                    cell.author_local.push(seq);
                 }
             }
         }

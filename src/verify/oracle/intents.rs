@@ -120,7 +120,11 @@ fn window(intent: &Intent) -> Result<(DateTime<FixedOffset>, DateTime<FixedOffse
 }
 
 /// The log row's carried values, with its canonical action.
-fn log_carried(w: &World<'_>, table: &str, row: &LogRow) -> (&'static str, BTreeMap<String, Carried>) {
+fn log_carried(
+    w: &World<'_>,
+    table: &str,
+    row: &LogRow,
+) -> (&'static str, BTreeMap<String, Carried>) {
     let action = canonical_action(&row.action_type);
     let values = carried(
         w.schema,
@@ -133,7 +137,12 @@ fn log_carried(w: &World<'_>, table: &str, row: &LogRow) -> (&'static str, BTree
 }
 
 /// Does `row` (canonical action, carried values) record this intent?
-fn matches(intent: &Intent, row: &LogRow, action: &str, values: &BTreeMap<String, Carried>) -> bool {
+fn matches(
+    intent: &Intent,
+    row: &LogRow,
+    action: &str,
+    values: &BTreeMap<String, Carried>,
+) -> bool {
     let removal = action == "delete";
     if removal != (intent.kind == IntentKind::Remove) {
         return false;
@@ -308,11 +317,10 @@ fn final_values(
     };
     let key = (table.to_string(), id.to_string());
     let expected_row = w.expected.row(table, id);
-    if expected_row.is_none() {
-        if w.expected.removed.get(&key).is_some_and(|r| r.seq > seq) {
-            followed.overwritten += wants.len();
-            return Ok(followed);
-        }
+    let removed_later = w.expected.removed.get(&key).is_some_and(|r| r.seq > seq);
+    if expected_row.is_none() && removed_later {
+        followed.overwritten += wants.len();
+        return Ok(followed);
     }
     for (column, want) in wants {
         let cell = expected_row.and_then(|r| r.cells.get(column));
@@ -343,7 +351,11 @@ fn final_values(
                     c.value().map_or("<apply time>".into(), render_value)
                 ),
                 None => match w.expected.removed.get(&key) {
-                    Some(g) => format!("the log removed the row: {} by {}", g.why, w.names.seq(g.seq)),
+                    Some(g) => format!(
+                        "the log removed the row: {} by {}",
+                        g.why,
+                        w.names.seq(g.seq)
+                    ),
                     None => "the log never created the row".to_string(),
                 },
             };

@@ -6,7 +6,7 @@
 pub enum When {
     /// On every replica, always.
     Always,
-    /// On the author of a soft delete of the row, until a later event writes the field.
+    /// On each author of a soft delete of the row, until a later event writes the field.
     AuthorOfSoftDelete,
     /// On every replica, when the row's last full-row write left the column out and the
     /// column defaults to `CURRENT_TIMESTAMP` (the apply time, which differs per replica).
@@ -64,7 +64,7 @@ pub const LOCAL_FIELDS: &[LocalField] = &[
         When::AuthorOfSoftDelete,
         "td delete sets deleted_at and updated_at to its own NOW but logs neither; the echo \
          restores deleted_at to the event time, peers leave updated_at alone (sync spec §7.5, \
-         §9.16), so only the author's updated_at is its own",
+         §9.16), so each deleting author keeps its own updated_at",
     ),
     field(
         "boards",
@@ -89,7 +89,9 @@ pub const LOCAL_FIELDS: &[LocalField] = &[
 /// The entry for `table.column` with condition `when`, if listed.
 pub fn listed(table: &str, column: &str, when: When) -> Option<&'static LocalField> {
     LOCAL_FIELDS.iter().find(|f| {
-        f.when == when && (f.table == table || f.table == "*") && (f.column == column || f.column == "*")
+        f.when == when
+            && (f.table == table || f.table == "*")
+            && (f.column == column || f.column == "*")
     })
 }
 

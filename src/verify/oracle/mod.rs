@@ -61,7 +61,9 @@ pub fn check(input: &OracleInput<'_>) -> Result<Vec<CheckResult>, VerifyError> {
     let expected = fold::fold(&schema, &events);
     let label = all_label(input.dbs);
     let mut out = vec![log_result(&expected, &names, &label)];
-    out.extend(compare::check(&schema, &expected, &replicas, &names, &label));
+    out.extend(compare::check(
+        &schema, &expected, &replicas, &names, &label,
+    ));
     let world = intents::World {
         schema: &schema,
         replicas: &replicas,
@@ -86,6 +88,9 @@ fn log_result(expected: &state::Expected, names: &names::Names<'_>, label: &str)
     if expected.no_effect.len() > 10 {
         details.push_str(&format!("\n  … and {} more", expected.no_effect.len() - 10));
     }
-    details.push_str(&format!("\nnot predictable from the log: {}", local::summary()));
+    details.push_str(&format!(
+        "\nnot predictable from the log: {}",
+        local::summary()
+    ));
     CheckResult::valid(format!("oracle: server log {label}"), details)
 }

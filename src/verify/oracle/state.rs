@@ -52,8 +52,9 @@ pub enum Expect {
 pub struct Cell {
     pub expect: Expect,
     pub by: Writer,
-    /// The author of this soft delete (seq) may hold its own unlogged value (see `local`).
-    pub author_local: Option<i64>,
+    /// Soft deletes (seqs) since the cell was last written whose authors may each hold
+    /// their own unlogged value (see `local`).
+    pub author_local: Vec<i64>,
 }
 
 impl Cell {
@@ -61,7 +62,7 @@ impl Cell {
         Cell {
             expect,
             by,
-            author_local: None,
+            author_local: Vec::new(),
         }
     }
 

@@ -80,7 +80,9 @@ fn numeric_text(t: &str) -> Option<Value> {
         return None;
     }
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let literal = body.chars().all(|c| c.is_ascii_digit() || "eE.+-".contains(c))
+    let literal = body
+        .chars()
+        .all(|c| c.is_ascii_digit() || "eE.+-".contains(c))
         && body.starts_with(|c: char| c.is_ascii_digit() || c == '.');
     if !literal {
         return None;
@@ -167,7 +169,10 @@ mod tests {
     fn json_lands_as_sqlite_stores_it() {
         let s = Schema::load().unwrap();
         let st = |t: &str, c: &str, j: Json| stored(t, col(&s, t, c), &j);
-        assert_eq!(st("issues", "description", json!(null)), Value::Text("".into()));
+        assert_eq!(
+            st("issues", "description", json!(null)),
+            Value::Text("".into())
+        );
         assert_eq!(st("issues", "closed_at", json!(null)), Value::Null);
         assert_eq!(st("issues", "minor", json!(true)), Value::Integer(1));
         assert_eq!(st("issues", "points", json!(3.0)), Value::Integer(3));
