@@ -116,7 +116,10 @@ fn base_log() -> Vec<Ev> {
         })),
         ev("alice", "update", "issue", ID)
             .prev(issue(3, json!({"priority": "P0"})))
-            .new(issue(5, json!({"priority": "P0", "title": "alice's later title"}))),
+            .new(issue(
+                5,
+                json!({"priority": "P0", "title": "alice's later title"}),
+            )),
     ]
 }
 
@@ -167,8 +170,22 @@ fn base_intents() -> Vec<Intent> {
                 ("creator_session", IntentValue::ActingSession),
             ],
         ),
-        intent(2, "bob", "update", "issues", row(ID), &[("title", text("bob's title"))]),
-        intent(3, "alice", "update", "issues", row(ID), &[("priority", text("P0"))]),
+        intent(
+            2,
+            "bob",
+            "update",
+            "issues",
+            row(ID),
+            &[("title", text("bob's title"))],
+        ),
+        intent(
+            3,
+            "alice",
+            "update",
+            "issues",
+            row(ID),
+            &[("priority", text("P0"))],
+        ),
         intent(
             4,
             "bob",
@@ -224,7 +241,13 @@ impl Lab {
         for (i, e) in log.iter().enumerate() {
             let seq = i as i64 + 1;
             let author = Connection::open(self.w.path(e.author)).unwrap();
-            let data = |v: &Json| if v.is_null() { String::new() } else { v.to_string() };
+            let data = |v: &Json| {
+                if v.is_null() {
+                    String::new()
+                } else {
+                    v.to_string()
+                }
+            };
             author
                 .execute(
                     "INSERT INTO action_log (id, session_id, action_type, entity_type, entity_id, \
@@ -317,8 +340,16 @@ fn clean_world_passes_and_follows_every_intent() {
     let results = lab.oracle(&base_intents());
     assert_all_valid(&results);
     let r = result(&results, "oracle: intents [alice, bob]");
-    assert!(r.details.starts_with("5 intent(s), 10 field value(s)"), "{}", r.details);
-    assert!(r.details.contains("3 value(s) later overwritten"), "{}", r.details);
+    assert!(
+        r.details.starts_with("5 intent(s), 10 field value(s)"),
+        "{}",
+        r.details
+    );
+    assert!(
+        r.details.contains("3 value(s) later overwritten"),
+        "{}",
+        r.details
+    );
     let r = result(&results, "oracle: issues [alice, bob]");
     assert!(r.details.starts_with("1 row(s)"), "{}", r.details);
 }
@@ -350,8 +381,9 @@ fn same_wrong_title_on_every_replica_fails_the_intent() {
 fn merge_that_kept_the_older_write_fails() {
     let lab = Lab::new();
     lab.publish(&base_log(), &untouched, &untouched);
-    lab.w
-        .exec_all(&format!("UPDATE issues SET title = 'bob''s title' WHERE id = '{ID}'"));
+    lab.w.exec_all(&format!(
+        "UPDATE issues SET title = 'bob''s title' WHERE id = '{ID}'"
+    ));
     assert!(lab.converged(), "both replicas agree on the wrong title");
     let results = lab.oracle(&base_intents());
     assert_invalid(
@@ -390,31 +422,42 @@ fn restore_log() -> Vec<Ev> {
 fn restore_that_forgot_a_field_fails() {
     let lab = Lab::new();
     lab.publish(&restore_log(), &untouched, &untouched);
-    let restored = [intent(4, "alice", "restore", "issues", row(ID), &[(
-        "deleted_at",
-        IntentValue::Null,
-    )])];
+    let restored = [intent(
+        4,
+        "alice",
+        "restore",
+        "issues",
+        row(ID),
+        &[("deleted_at", IntentValue::Null)],
+    )];
     assert_all_valid(&lab.oracle(&restored));
-    lab.w
-        .exec_all(&format!("UPDATE issues SET description = '' WHERE id = '{ID}'"));
+    lab.w.exec_all(&format!(
+        "UPDATE issues SET description = '' WHERE id = '{ID}'"
+    ));
     let results = lab.oracle(&restored);
     assert_invalid(
         result(&results, "oracle: issues [alice, bob]"),
         &["issues/td-aaa111 description: alice \"\", bob \"\"; \
            want \"the description, with 'quotes'\" from seq 2 (bob, update issues/td-aaa111)"],
     );
-    lab.w.exec("bob", &format!(
-        "UPDATE issues SET deleted_at = '2026-01-01 00:00:03+00:00' WHERE id = '{ID}'"
-    ));
+    lab.w.exec(
+        "bob",
+        &format!("UPDATE issues SET deleted_at = '2026-01-01 00:00:03+00:00' WHERE id = '{ID}'"),
+    );
     let results = lab.oracle(&restored);
     assert_invalid(
         result(&results, "oracle: issues [alice, bob]"),
-        &["issues/td-aaa111 deleted_at: alice NULL, bob \"2026-01-01 00:00:03+00:00\"; \
-           want NULL from seq 4 (alice, restore issues/td-aaa111) via its event time"],
+        &[
+            "issues/td-aaa111 deleted_at: alice NULL, bob \"2026-01-01 00:00:03+00:00\"; \
+           want NULL from seq 4 (alice, restore issues/td-aaa111) via its event time",
+        ],
     );
     assert_invalid(
         result(&results, "oracle: intents [alice, bob]"),
-        &["write lost: deleted_at = NULL acknowledged at seq 4", "bob holds \"2026-01-01"],
+        &[
+            "write lost: deleted_at = NULL acknowledged at seq 4",
+            "bob holds \"2026-01-01",
+        ],
     );
 }
 
@@ -423,8 +466,9 @@ fn restore_that_forgot_a_field_fails() {
 fn write_lost_by_every_replica_fails() {
     let lab = Lab::new();
     lab.publish(&base_log(), &untouched, &untouched);
-    lab.w
-        .exec_all(&format!("UPDATE issues SET priority = 'P2' WHERE id = '{ID}'"));
+    lab.w.exec_all(&format!(
+        "UPDATE issues SET priority = 'P2' WHERE id = '{ID}'"
+    ));
     assert!(lab.converged());
     let results = lab.oracle(&base_intents());
     assert_invalid(
@@ -457,8 +501,10 @@ fn intent_acknowledged_at_a_seq_whose_event_differs_fails() {
     let results = lab.oracle(&base_intents());
     assert_invalid(
         result(&results, "oracle: intents [alice, bob]"),
-        &["acknowledged at seq 3 (alice, update issues/td-aaa111) but the server's event \
-           stores priority = \"P1\" where td wrote \"P0\""],
+        &[
+            "acknowledged at seq 3 (alice, update issues/td-aaa111) but the server's event \
+           stores priority = \"P1\" where td wrote \"P0\"",
+        ],
     );
     assert_invalid(
         result(&results, "oracle: issues [alice, bob]"),
@@ -476,20 +522,28 @@ fn intent_td_logged_differently_or_never_pushed_fails() {
     let results = lab.oracle(&intents);
     assert_invalid(
         result(&results, "oracle: intents [alice, bob]"),
-        &["issues/td-aaa111 by bob (update,",
-          "logs title = \"bob's title\" where \"bob's title, as typed\" was asked"],
+        &[
+            "issues/td-aaa111 by bob (update,",
+            "logs title = \"bob's title\" where \"bob's title, as typed\" was asked",
+        ],
     );
-    lab.w
-        .exec("alice", "UPDATE action_log SET server_seq = NULL, synced_at = NULL WHERE server_seq = 3");
+    lab.w.exec(
+        "alice",
+        "UPDATE action_log SET server_seq = NULL, synced_at = NULL WHERE server_seq = 3",
+    );
     let results = lab.oracle(&base_intents());
     assert_invalid(
         result(&results, "oracle: intents [alice, bob]"),
         &["(update td-aaa111) was never acknowledged by the server (server_seq is NULL)"],
     );
-    let outside = [intent(9, "bob", "comment", "comments", IntentTarget::Matching, &[(
-        "issue_id",
-        text(ID),
-    )])];
+    let outside = [intent(
+        9,
+        "bob",
+        "comment",
+        "comments",
+        IntentTarget::Matching,
+        &[("issue_id", text(ID))],
+    )];
     let results = lab.oracle(&outside);
     assert_invalid(
         result(&results, "oracle: intents [alice, bob]"),
@@ -529,10 +583,9 @@ fn rich_log_folds_exactly_like_td_core_apply() {
         v["id"] = json!(id);
         v
     };
-    let dep = |id: &str, from: &str, to: &str| {
-        json!({"id": id, "issue_id": from, "depends_on_id": to, "relation_type": "depends_on"})
-    };
-    let log = vec![
+    let dep = |id: &str, from: &str, to: &str| json!({"id": id, "issue_id": from, "depends_on_id": to, "relation_type": "depends_on"});
+    let log =
+        vec![
         ev("alice", "create", "issue", ID).new(issue(1, json!({"labels": ["a", "b"]}))),
         ev("bob", "create", "issue", i2).new(other(i2, 2, json!({"points": 3.0}))),
         ev("bob", "create", "issue", child).new(other(child, 3, json!({"parent_id": i2}))),
@@ -616,11 +669,99 @@ fn rich_log_folds_exactly_like_td_core_apply() {
         "invalid entity type \"git_snapshots\"",
         "no known fields in payload",
     ] {
-        assert!(log_result.details.contains(needle), "{needle}: {}", log_result.details);
+        assert!(
+            log_result.details.contains(needle),
+            "{needle}: {}",
+            log_result.details
+        );
     }
     // b→c replaced c→b, and the hard delete of b cascaded both of b's edges away.
     let r = result(&results, "oracle: issue_dependencies [alice, bob]");
     assert!(r.details.starts_with("0 row(s)"), "{}", r.details);
     let r = result(&results, "oracle: issue_files [alice, bob]");
-    assert!(r.details.starts_with("1 row(s)"), "if-2 replaced if-1: {}", r.details);
+    assert!(
+        r.details.starts_with("1 row(s)"),
+        "if-2 replaced if-1: {}",
+        r.details
+    );
+}
+
+/// The flagship case on a real world: td-sync stores an altered title between alice's push
+/// and every pull (alice included, re-applying her own echo). Both replicas then agree on
+/// the wrong title, so convergence passes; the oracle follows alice's intent to the
+/// server's event and fails there.
+#[test]
+fn real_world_server_that_alters_a_title_is_caught() {
+    use td_e2e::config::HarnessConfig;
+    use td_e2e::driver::Driver;
+    use td_e2e::engine::{extract_created_id, intent::stamp_now};
+    use td_e2e::harness::{Harness, WorldOptions};
+    use td_e2e::verify::{oracle::events_db_path, ActorDb};
+
+    let cfg = HarnessConfig::load_default().expect("harness.toml");
+    let h = Harness::setup(&cfg, &WorldOptions::actors(2)).expect("world");
+    let title = "a title the server will alter, with 'quotes' 🔥";
+    let started = stamp_now();
+    let args: Vec<String> = ["create", title, "--priority", "P1"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let out = h.td("alice", &args).unwrap();
+    let finished = stamp_now();
+    assert!(out.ok(), "{}", out.output);
+    let id = extract_created_id(&out.output).expect("created id");
+    let push = h.td("alice", &["sync".into(), "--push".into()]).unwrap();
+    assert!(push.ok(), "{}", push.output);
+    let events_db = events_db_path(h.world_dir(), &h.project_id());
+    {
+        let server = Connection::open(&events_db).unwrap();
+        server
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .unwrap();
+        let n = server
+            .execute(
+                "UPDATE events SET payload = json_set(payload, '$.new_data.title', ?1) \
+                 WHERE entity_id = ?2 AND action_type = 'create'",
+                params!["a title the server ALTERED", id],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+    h.sync_all().expect("sync_all");
+    let dbs = ActorDb::all_from(&h);
+    let mut v = Verifier::new();
+    v.convergence(&dbs);
+    assert!(
+        v.all_passed(),
+        "both replicas hold the altered title: {}",
+        v.summary()
+    );
+    let intents = [Intent {
+        actor: "alice".into(),
+        action: "create".into(),
+        table: "issues".into(),
+        target: IntentTarget::Row(id.clone()),
+        kind: IntentKind::Write,
+        fields: vec![
+            ("title".into(), text(title)),
+            ("priority".into(), text("P1")),
+        ],
+        started,
+        finished,
+    }];
+    let results = v.oracle(&events_db, &dbs, &intents).to_vec();
+    assert_eq!(
+        failing_names(&results),
+        ["oracle: intents [alice, bob]"],
+        "{results:#?}"
+    );
+    assert_invalid(
+        result(&results, "oracle: intents [alice, bob]"),
+        &[
+            &format!("issues/{id} by alice (create,"),
+            "(alice, create issues/",
+            "the server's event stores title = \"a title the server ALTERED\" where td wrote \
+             \"a title the server will alter, with 'quotes' 🔥\"",
+        ],
+    );
 }
