@@ -24,7 +24,7 @@ use serde_json::{Map, Value as Json};
 use super::local::{self, When};
 use super::schema::{ColumnDefault, Schema, Table, SYNCED, UPSERTED};
 use super::server_log::ServerEvent;
-use super::state::{Cell, Expect, Expected, How, NoEffect, Removal, Row, Writer};
+use super::state::{Cause, Cell, Expect, Expected, How, NoEffect, Removal, Row, Writer};
 use super::value::{event_time_text, json_eq, stored, with_affinity};
 
 /// Id of the built-in board every client creates at init (td-core schema, restated).
@@ -45,8 +45,12 @@ pub fn fold(schema: &Schema, events: &[ServerEvent]) -> Expected {
     f.seed_builtin_board();
     for ev in order {
         f.state.events += 1;
-        if let Err(why) = f.apply(ev) {
-            f.state.no_effect.push(NoEffect { seq: ev.seq, why });
+        if let Err(r) = f.apply(ev) {
+            f.state.no_effect.push(NoEffect {
+                seq: ev.seq,
+                why: r.why,
+                cause: r.cause,
+            });
         }
     }
     f.state
@@ -164,12 +168,34 @@ fn key_text(v: &Value) -> Option<String> {
     }
 }
 
+/// Why an event has no effect.
+struct Reject {
+    why: String,
+    cause: Cause,
+}
+
+impl From<String> for Reject {
+    fn from(why: String) -> Reject {
+        Reject {
+            why,
+            cause: Cause::Refused,
+        }
+    }
+}
+
+impl From<&str> for Reject {
+    fn from(why: &str) -> Reject {
+        Reject::from(why.to_string())
+    }
+}
+
 /// What the cycle rule decides for a dependency create.
 enum Cycle {
     Apply,
     /// The incoming edge wins: its direct reverse (issue, depends_on) goes.
     ReplaceReverse(String, String),
-    Skip(String),
+    /// The incoming edge loses (to the event that wrote the reverse edge, when direct).
+    Skip(String, Option<i64>),
 }
 
 struct Fold<'s> {
@@ -224,7 +250,7 @@ impl Fold<'_> {
         self.insert_row("boards", BUILTIN_BOARD_ID, Row { cells, created: by });
     }
 
-    fn apply(&mut self, ev: &ServerEvent) -> Result<(), String> {
+    fn apply(&mut self, ev: &ServerEvent) -> Result<(), Reject> {
         let table = canonical_table(&ev.entity_type)
             .ok_or_else(|| format!("invalid entity type {:?}", ev.entity_type))?;
         let data = decode(table, &ev.payload)?;
@@ -235,10 +261,14 @@ impl Fold<'_> {
         match ev.action_type.as_str() {
             "create" => self.create(table, id, &data.new, seq),
             "update" => self.update(table, id, &data, seq),
-            "delete" => self.delete(table, id, seq),
-            "soft_delete" => self.soft_delete(table, id, &ev.client_timestamp, seq),
-            "restore" => self.restore(table, id, &ev.client_timestamp, seq),
-            other => Err(format!("unknown action type {other:?}")),
+            "delete" => self.delete(table, id, seq).map_err(Reject::from),
+            "soft_delete" => self
+                .soft_delete(table, id, &ev.client_timestamp, seq)
+                .map_err(Reject::from),
+            "restore" => self
+                .restore(table, id, &ev.client_timestamp, seq)
+                .map_err(Reject::from),
+            other => Err(format!("unknown action type {other:?}").into()),
         }
     }
 
@@ -248,16 +278,18 @@ impl Fold<'_> {
         id: &str,
         new: &Map<String, Json>,
         seq: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), Reject> {
         let fields = unwrap_issue(table, new);
         let cycle = if table == "issue_dependencies" {
             self.cycle(&fields)
         } else {
             Cycle::Apply
         };
-        if let Cycle::Skip(why) = cycle {
-            self.state.no_effect.push(NoEffect { seq, why });
-            return Ok(());
+        if let Cycle::Skip(why, by) = cycle {
+            return Err(Reject {
+                why,
+                cause: Cause::Superseded { by },
+            });
         }
         let fresh = !self.exists(table, id);
         let row = self.full_row(table, id, &fields, seq, fresh)?;
@@ -278,7 +310,7 @@ impl Fold<'_> {
         Ok(())
     }
 
-    fn update(&mut self, table: &str, id: &str, data: &Decoded, seq: i64) -> Result<(), String> {
+    fn update(&mut self, table: &str, id: &str, data: &Decoded, seq: i64) -> Result<(), Reject> {
         let new = unwrap_issue(table, &data.new);
         let prev = unwrap_issue(table, &data.prev);
         if new.is_empty() && prev.is_empty() {
@@ -288,13 +320,17 @@ impl Fold<'_> {
             return Ok(());
         }
         if !self.exists(table, id) {
-            self.state.no_effect.push(NoEffect {
-                seq,
+            let gone = self
+                .state
+                .removed
+                .get(&(table.to_string(), id.to_string()))
+                .map(|r| r.seq);
+            return Err(Reject {
                 why: format!(
                     "update of {table}/{id}, which does not exist (an update never inserts)"
                 ),
+                cause: Cause::Superseded { by: gone },
             });
-            return Ok(());
         }
         let row = self.full_row(table, id, &new, seq, false)?;
         self.put(table, id, row, seq);
@@ -310,7 +346,7 @@ impl Fold<'_> {
         prev: &Map<String, Json>,
         new: &Map<String, Json>,
         seq: i64,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, Reject> {
         let t = self.table(table)?;
         let changes: Vec<(String, Value)> = diff(prev, new)
             .into_iter()
@@ -371,7 +407,7 @@ impl Fold<'_> {
         fields: &Map<String, Json>,
         seq: i64,
         fresh: bool,
-    ) -> Result<Row, String> {
+    ) -> Result<Row, Reject> {
         if fields.is_empty() {
             return Err("payload has no fields".into());
         }
@@ -394,7 +430,9 @@ impl Fold<'_> {
                     // column has one (SQLite's REPLACE rule for NOT NULL).
                     match (&c.default, upsert) {
                         (ColumnDefault::Value(Value::Null), _) | (_, true) => {
-                            return Err(format!("NOT NULL constraint failed: {table}.{}", c.name))
+                            return Err(
+                                format!("NOT NULL constraint failed: {table}.{}", c.name).into()
+                            )
                         }
                         (d, false) => (default_of(d), How::Default),
                     }
@@ -421,13 +459,20 @@ impl Fold<'_> {
                     _ => false,
                 };
                 let orphan = fresh && fk.cascade && keyed;
-                return Err(if orphan {
-                    format!("orphan: {table}.{} references missing {missing}", fk.column)
-                } else {
-                    format!(
+                if !orphan {
+                    return Err(format!(
                         "FOREIGN KEY constraint failed: {table}.{} references missing {missing}",
                         fk.column
                     )
+                    .into());
+                }
+                let by = v
+                    .and_then(key_text)
+                    .and_then(|k| self.state.removed.get(&(fk.parent.clone(), k)))
+                    .map(|r| r.seq);
+                return Err(Reject {
+                    why: format!("orphan: {table}.{} references missing {missing}", fk.column),
+                    cause: Cause::Superseded { by },
                 });
             }
         }
@@ -689,10 +734,20 @@ impl Fold<'_> {
         let incoming = format!("{issue}|{on}");
         let reverse = format!("{on}|{issue}");
         if incoming.as_bytes() >= reverse.as_bytes() {
-            Cycle::Skip(format!(
-                "cycle rule: {issue} → {on} would close a cycle and {incoming:?} does not sort \
-                 before {reverse:?}"
-            ))
+            // The direct reverse edge, when it is what closes the cycle, names the winner.
+            let by = self
+                .table_rows("issue_dependencies")
+                .find(|(_, r)| {
+                    r.text("issue_id") == Some(&on) && r.text("depends_on_id") == Some(&issue)
+                })
+                .map(|(_, r)| r.created.seq);
+            Cycle::Skip(
+                format!(
+                    "cycle rule: {issue} → {on} would close a cycle and {incoming:?} does not \
+                     sort before {reverse:?}"
+                ),
+                by,
+            )
         } else {
             Cycle::ReplaceReverse(on, issue)
         }

@@ -16,7 +16,7 @@ use super::local;
 use super::names::Names;
 use super::replica::{LogRow, Replica};
 use super::schema::Schema;
-use super::state::Expected;
+use super::state::{Cause, Expected};
 use super::value::parse_time;
 use crate::engine::{Intent, IntentKind, IntentTarget, IntentValue};
 
@@ -68,24 +68,45 @@ fn show_carried(c: Option<&Carried>) -> String {
     }
 }
 
-/// How one intent ended.
+/// How one intent ended: fields followed, and the ones a named event legitimately
+/// overwrote or superseded.
 struct Followed {
     fields: usize,
-    overwritten: usize,
+    overwritten: Vec<String>,
 }
+
+impl Followed {
+    fn new(fields: usize) -> Followed {
+        Followed {
+            fields,
+            overwritten: Vec::new(),
+        }
+    }
+}
+
+/// Examples of overwritten intents listed in a passing result.
+const EXAMPLES: usize = 5;
 
 /// One result over every intent.
 pub fn check(w: &World<'_>, intents: &[Intent], label: &str) -> CheckResult {
     let name = format!("oracle: intents {label}");
     let mut violations = Vec::new();
-    let (mut fields, mut overwritten) = (0, 0);
+    let mut fields = 0;
+    let mut overwritten: Vec<String> = Vec::new();
     let mut by_action: BTreeMap<&str, usize> = BTreeMap::new();
     for intent in intents {
         *by_action.entry(intent.action.as_str()).or_default() += 1;
         match follow(w, intent) {
             Ok(f) => {
                 fields += f.fields;
-                overwritten += f.overwritten;
+                overwritten.extend(f.overwritten.into_iter().map(|o| {
+                    format!(
+                        "{} by {} ({}): {o}",
+                        intent.describe_target(),
+                        intent.actor,
+                        intent.action
+                    )
+                }));
             }
             Err(why) => violations.push(format!(
                 "{} by {} ({}, {}…{}): {why}",
@@ -101,13 +122,18 @@ pub fn check(w: &World<'_>, intents: &[Intent], label: &str) -> CheckResult {
     let ok = if intents.is_empty() {
         "no intents were recorded for this run (only the chaos engine records them)".to_string()
     } else {
-        format!(
+        let mut ok = format!(
             "{} intent(s), {fields} field value(s) followed from td's success line through the \
-             author's action_log and the server log to every replica; {overwritten} value(s) \
-             later overwritten by a named event [{}]",
+             author's action_log and the server log to every replica; {} value(s) later \
+             overwritten or superseded by a named event [{}]",
             intents.len(),
+            overwritten.len(),
             counts.join(", ")
-        )
+        );
+        for o in overwritten.iter().take(EXAMPLES) {
+            ok.push_str(&format!("\n  e.g. {o}"));
+        }
+        ok
     };
     CheckResult::from_violations(name, ok, &violations)
 }
@@ -311,21 +337,29 @@ fn final_values(
     seq: i64,
     wants: &[(String, Want)],
 ) -> Result<Followed, String> {
-    let mut followed = Followed {
-        fields: wants.len(),
-        overwritten: 0,
-    };
+    let mut followed = Followed::new(wants.len());
+    if let Some(why) = superseded(w, seq) {
+        followed.overwritten.push(why);
+        return Ok(followed);
+    }
     let key = (table.to_string(), id.to_string());
     let expected_row = w.expected.row(table, id);
-    let removed_later = w.expected.removed.get(&key).is_some_and(|r| r.seq > seq);
-    if expected_row.is_none() && removed_later {
-        followed.overwritten += wants.len();
-        return Ok(followed);
+    if expected_row.is_none() {
+        if let Some(gone) = w.expected.removed.get(&key).filter(|r| r.seq > seq) {
+            let by = w.names.seq(gone.seq);
+            followed
+                .overwritten
+                .push(format!("row {} by {by}", gone.why));
+            return Ok(followed);
+        }
     }
     for (column, want) in wants {
         let cell = expected_row.and_then(|r| r.cells.get(column));
-        if cell.is_some_and(|c| c.by.seq > seq) {
-            followed.overwritten += 1;
+        if let Some(c) = cell.filter(|c| c.by.seq > seq) {
+            let by = w.names.writer(&c.by);
+            followed
+                .overwritten
+                .push(format!("{column} overwritten by {by}"));
             continue;
         }
         let mut bad = Vec::new();
@@ -376,14 +410,32 @@ fn final_values(
     Ok(followed)
 }
 
+/// `seq` had no effect because the rules preferred another event (named when known).
+fn superseded(w: &World<'_>, seq: i64) -> Option<String> {
+    let n = w.expected.no_effect(seq)?;
+    match n.cause {
+        Cause::Superseded { by: Some(by) } => {
+            Some(format!("superseded by {} ({})", w.names.seq(by), n.why))
+        }
+        Cause::Superseded { by: None } => Some(format!("superseded by the rules ({})", n.why)),
+        Cause::Refused => None,
+    }
+}
+
 /// The row is gone everywhere, unless a later event created it again.
 fn final_removal(w: &World<'_>, table: &str, id: &str, seq: i64) -> Result<Followed, String> {
+    let mut followed = Followed::new(1);
+    if let Some(why) = superseded(w, seq) {
+        followed.overwritten.push(why);
+        return Ok(followed);
+    }
     if let Some(row) = w.expected.row(table, id) {
         if row.created.seq > seq {
-            return Ok(Followed {
-                fields: 1,
-                overwritten: 1,
-            });
+            let by = w.names.seq(row.created.seq);
+            followed
+                .overwritten
+                .push(format!("row written again by {by}"));
+            return Ok(followed);
         }
         return Err(format!(
             "removal lost: acknowledged at {}, but the log keeps the row (written by {})",
@@ -404,8 +456,5 @@ fn final_removal(w: &World<'_>, table: &str, id: &str, seq: i64) -> Result<Follo
             holders.join(", ")
         ));
     }
-    Ok(Followed {
-        fields: 1,
-        overwritten: 0,
-    })
+    Ok(followed)
 }

@@ -103,11 +103,24 @@ pub struct Removal {
     pub why: String,
 }
 
+/// Why an event had no effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The rules drop the write in favour of another event: its parent was removed (orphan),
+    /// the cycle rule kept the reverse edge, or the updated row is gone. `by` names that
+    /// event when the log shows it.
+    Superseded { by: Option<i64> },
+    /// Apply refuses the event itself (bad payload, constraint failure): no rule explains
+    /// it away.
+    Refused,
+}
+
 /// An event the rules give no effect, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoEffect {
     pub seq: i64,
     pub why: String,
+    pub cause: Cause,
 }
 
 /// The fold's result.
