@@ -15,9 +15,11 @@
 //! own action_log row, and the checker still follows them to the server and the replicas.
 
 use chrono::{SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
 
-use super::ChaosEngine;
+use super::db::DbError;
+use super::{ChaosEngine, EngineError};
 
 /// The value an intent wants a field to hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -193,7 +195,54 @@ pub(crate) fn labels_value(arg: &str) -> IntentValue {
     IntentValue::Text(out.join(","))
 }
 
+/// The text td will append to: the issue's `column` (description or acceptance) in actor
+/// `a`'s database right now, `""` when empty or absent.
+fn current_text(path: &std::path::Path, id: &str, column: &str) -> Result<String, DbError> {
+    let err = |source| DbError {
+        path: path.to_path_buf(),
+        source,
+    };
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(err)?;
+    let sql = match column {
+        "acceptance" => "SELECT COALESCE(acceptance, '') FROM issues WHERE id = ?1",
+        _ => "SELECT COALESCE(description, '') FROM issues WHERE id = ?1",
+    };
+    let found: Option<String> = conn
+        .query_row(sql, [id], |r| r.get(0))
+        .optional()
+        .map_err(err)?;
+    Ok(found.unwrap_or_default())
+}
+
+/// td's `--append` (`merge_text`): the old text, a blank line, the new one; just the new
+/// one when there was nothing.
+pub(crate) fn appended(old: &str, new: &str) -> String {
+    if old.is_empty() {
+        new.to_string()
+    } else {
+        format!("{old}\n\n{new}")
+    }
+}
+
 impl ChaosEngine<'_> {
+    /// What `--append <column> <text>` will store on issue `id` for actor `a`, read from
+    /// its database just before td runs (td appends to exactly that).
+    pub(crate) fn append_intent(
+        &self,
+        a: usize,
+        id: &str,
+        column: &'static str,
+        text: &str,
+    ) -> Result<Wanted, EngineError> {
+        let path = self.driver.db_path(&self.actors[a]);
+        let old = current_text(&path, id, column)?;
+        let value = IntentValue::Text(appended(&old, text));
+        Ok(Wanted::issue(id, vec![(column, value)]))
+    }
+
     /// Records `wanted` as done by actor `a` within `window` (closed now).
     pub(crate) fn intend(&mut self, a: usize, window: &Window, action: &str, wanted: Wanted) {
         self.intents.push(Intent {
@@ -226,6 +275,12 @@ mod tests {
     fn labels_follow_tds_split_list() {
         assert_eq!(labels_value("a, b,,a ,c"), IntentValue::text("a,b,c"));
         assert_eq!(labels_value(""), IntentValue::text(""));
+    }
+
+    #[test]
+    fn append_follows_tds_merge_text() {
+        assert_eq!(appended("", "new words"), "new words");
+        assert_eq!(appended("old", "new words"), "old\n\nnew words");
     }
 
     #[test]

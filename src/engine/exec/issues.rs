@@ -225,8 +225,13 @@ pub fn update_append(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     };
     let n = 1 + e.data.intn(3);
     let text = e.data.words(n);
+    let wanted = e.append_intent(a, &id, &flag[2..], &text)?;
     let cmd = args!["update", id.as_str(), "--append", flag, text];
+    let window = Window::open();
     let step = e.run_td(a, "update_append", cmd, &Subject::issue(&id))?;
+    if step.outcome.is_ok() {
+        e.intend(a, &window, "update_append", wanted);
+    }
     Ok(e.result(a, "update_append", id, step))
 }
 

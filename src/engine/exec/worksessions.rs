@@ -3,9 +3,18 @@
 use super::notes::handoff_lists;
 use super::Exec;
 use crate::args;
+use crate::engine::intent::{IntentValue, Wanted, Window};
 use crate::engine::invoke::Subject;
 use crate::engine::selection::Mode;
 use crate::engine::ChaosEngine;
+
+/// Issue `id`'s tag row in the actor's active session (td names the session by id).
+fn tag_key(id: &str) -> Vec<(&'static str, IntentValue)> {
+    vec![
+        ("issue_id", IntentValue::text(id)),
+        ("work_session_id", IntentValue::Logged),
+    ]
+}
 
 fn active(e: &ChaosEngine<'_>, a: usize) -> bool {
     e.models[a].work_session.is_some()
@@ -17,6 +26,7 @@ pub fn ws_start(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         return Ok(e.skip(a, "ws_start", "work session already active"));
     }
     let name = format!("chaos-ws-{}", 1 + e.data.intn(999));
+    let window = Window::open();
     let step = e.run_td(
         a,
         "ws_start",
@@ -27,6 +37,17 @@ pub fn ws_start(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         let m = e.model_mut(a);
         m.end_work_session();
         m.work_session = Some(name.clone());
+        let fields = vec![
+            ("name", IntentValue::text(name.as_str())),
+            ("session_id", IntentValue::ActingSession),
+            ("ended_at", IntentValue::Null),
+        ];
+        e.intend(
+            a,
+            &window,
+            "ws_start",
+            Wanted::matching("work_sessions", fields),
+        );
     }
     Ok(e.result(a, "ws_start", name, step))
 }
@@ -40,9 +61,12 @@ pub fn ws_tag(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         return Ok(e.skip(a, "ws_tag", "no live issue"));
     };
     let cmd = args!["ws", "tag", id.as_str(), "--no-start"];
+    let window = Window::open();
     let step = e.run_td(a, "ws_tag", cmd, &Subject::issue(&id))?;
     if step.outcome.is_ok() {
         e.model_mut(a).tag(&id);
+        let wanted = Wanted::matching("work_session_issues", tag_key(&id));
+        e.intend(a, &window, "ws_tag", wanted);
     }
     Ok(e.result(a, "ws_tag", id, step))
 }
@@ -55,6 +79,7 @@ pub fn ws_untag(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     }
     let idx = e.pick_index(n);
     let id = e.models[a].tagged[idx].clone();
+    let window = Window::open();
     let step = e.run_td(
         a,
         "ws_untag",
@@ -63,6 +88,8 @@ pub fn ws_untag(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     )?;
     if step.outcome.is_ok() {
         e.model_mut(a).tagged.retain(|t| *t != id);
+        let wanted = Wanted::removal("work_session_issues", tag_key(&id));
+        e.intend(a, &window, "ws_untag", wanted);
     }
     Ok(e.result(a, "ws_untag", id, step))
 }
@@ -72,9 +99,21 @@ pub fn ws_end(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     if !active(e, a) {
         return Ok(e.skip(a, "ws_end", "no active work session"));
     }
+    let name = e.models[a].work_session.clone().unwrap_or_default();
+    let window = Window::open();
     let step = e.run_td(a, "ws_end", args!["ws", "end"], &Subject::default())?;
     if step.outcome.is_ok() {
         e.model_mut(a).end_work_session();
+        let fields = vec![
+            ("name", IntentValue::text(name.as_str())),
+            ("ended_at", IntentValue::NotNull),
+        ];
+        e.intend(
+            a,
+            &window,
+            "ws_end",
+            Wanted::matching("work_sessions", fields),
+        );
     }
     Ok(e.result(a, "ws_end", String::new(), step))
 }

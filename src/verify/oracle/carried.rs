@@ -29,7 +29,8 @@ pub enum Carried {
 /// - restore: previous_data, overridden by new_data;
 /// - soft_delete: previous_data, plus `deleted_at` stamped with the event time;
 /// - restore: also `deleted_at` NULL;
-/// - delete: previous_data (it only identifies the removed row).
+/// - delete: previous_data, then new_data (they only identify the removed row; `ws untag`
+///   logs its row as new_data).
 pub fn carried(
     schema: &Schema,
     table: &str,
@@ -69,7 +70,10 @@ pub fn carried(
             put(&new, &mut out);
             out.insert("deleted_at".into(), Carried::Value(Value::Null));
         }
-        "delete" => put(&prev, &mut out),
+        "delete" => {
+            put(&prev, &mut out);
+            put(&new, &mut out);
+        }
         _ if new.is_empty() => put(&prev, &mut out),
         _ => {
             for c in &t.columns {
