@@ -765,3 +765,41 @@ fn real_world_server_that_alters_a_title_is_caught() {
         ],
     );
 }
+
+/// Alice re-sets a priority her snapshot already holds while bob's change (earlier in the
+/// log) is still unpulled: the update's diff does not carry the field, so bob's value stands.
+/// The documented diff rule, not a lost write: the oracle passes and says why.
+#[test]
+fn same_value_write_under_the_diff_rule_is_explained_not_failed() {
+    let lab = Lab::new();
+    let p3 = json!({"priority": "P3"});
+    let log = vec![
+        ev("alice", "create", "issue", ID).new(issue(1, p3.clone())),
+        ev("bob", "update", "issue", ID)
+            .prev(issue(1, p3.clone()))
+            .new(issue(2, json!({"priority": "P2"}))),
+        ev("alice", "update", "issue", ID)
+            .prev(issue(1, p3))
+            .new(issue(3, json!({"priority": "P3", "title": "retitled too"}))),
+    ];
+    lab.publish(&log, &untouched, &untouched);
+    let intents = [intent(
+        3,
+        "alice",
+        "update",
+        "issues",
+        row(ID),
+        &[("priority", text("P3")), ("title", text("retitled too"))],
+    )];
+    let results = lab.oracle(&intents);
+    assert_all_valid(&results);
+    let r = result(&results, "oracle: intents [alice, bob]");
+    assert!(
+        r.details.contains(
+            "priority = \"P3\" was already in the author's previous_data, so the diff rule \
+             keeps seq 2 (bob, update issues/td-aaa111) via its data = \"P2\""
+        ),
+        "{}",
+        r.details
+    );
+}

@@ -88,6 +88,18 @@ pub fn carried(
     out
 }
 
+/// An action_log row's previous_data, column → stored value (the author's snapshot before
+/// the write).
+pub fn previous(schema: &Schema, table: &str, text: &str) -> BTreeMap<String, Value> {
+    let Some(t) = schema.table(table) else {
+        return BTreeMap::new();
+    };
+    unwrap_issue(table, &log_json(text))
+        .iter()
+        .filter_map(|(k, v)| t.column(k).map(|c| (k.clone(), stored(table, c, v))))
+        .collect()
+}
+
 /// An action_log data column as a JSON object (`''`, NULL, `null` and non-objects → empty).
 pub fn log_json(text: &str) -> Map<String, Json> {
     match serde_json::from_str::<Json>(text.trim()) {

@@ -391,6 +391,7 @@ impl Fold<'_> {
             seq,
             how: How::Payload,
         };
+        self.note_writes(seq, changes.iter().map(|(k, _)| k.clone()));
         if let Some(row) = self.row_mut(table, id) {
             for (k, v) in changes {
                 row.cells.insert(k, Cell::new(Expect::Value(v), by));
@@ -535,7 +536,13 @@ impl Fold<'_> {
                 }
             }
         }
+        self.note_writes(seq, row.cells.keys().cloned());
         self.insert_row(table, id, row);
+    }
+
+    /// Records that event `seq` wrote `columns` of its row.
+    fn note_writes(&mut self, seq: i64, columns: impl Iterator<Item = String>) {
+        self.state.wrote.entry(seq).or_default().extend(columns);
     }
 
     fn insert_row(&mut self, table: &str, id: &str, row: Row) {
@@ -682,6 +689,7 @@ impl Fold<'_> {
                     cell.author_local.push(seq);
                 }
             }
+            self.note_writes(seq, ["deleted_at".to_string()].into_iter());
         }
         Ok(())
     }
@@ -705,6 +713,8 @@ impl Fold<'_> {
                 .insert("deleted_at".into(), Cell::new(Expect::Value(cleared), by));
             r.cells
                 .insert("updated_at".into(), Cell::new(Expect::Value(stamped), by));
+            let cols = ["deleted_at".to_string(), "updated_at".to_string()];
+            self.note_writes(seq, cols.into_iter());
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use rusqlite::types::Value;
 
 use super::super::db::render_value;
 use super::super::CheckResult;
-use super::carried::{carried, event_json, log_json, Carried};
+use super::carried::{carried, event_json, log_json, previous, Carried};
 use super::fold::{canonical_action, canonical_table};
 use super::local;
 use super::names::Names;
@@ -261,8 +261,9 @@ fn follow(w: &World<'_>, intent: &Intent) -> Result<Followed, String> {
     };
     let seq = acknowledged(row)?;
     check_server_event(w, table, row, action, seq, &wants)?;
+    let before = previous(w.schema, table, &row.previous_data);
     match intent.kind {
-        IntentKind::Write => final_values(w, table, &row.entity_id, seq, &wants),
+        IntentKind::Write => final_values(w, table, &row.entity_id, seq, &wants, &before),
         IntentKind::Remove => final_removal(w, table, &row.entity_id, seq),
     }
 }
@@ -336,6 +337,7 @@ fn final_values(
     id: &str,
     seq: i64,
     wants: &[(String, Want)],
+    before: &BTreeMap<String, Value>,
 ) -> Result<Followed, String> {
     let mut followed = Followed::new(wants.len());
     if let Some(why) = superseded(w, seq) {

@@ -2,7 +2,7 @@
 //! it should hold and the event that wrote it; plus what removed rows that are gone and
 //! which events had no effect.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::types::Value;
 
@@ -133,6 +133,9 @@ pub struct Expected {
     /// Events skipped or quarantined by the rules (orphans, bad payloads, constraint
     /// failures), and dependency creates the cycle rule dropped.
     pub no_effect: Vec<NoEffect>,
+    /// Per event (seq), the columns it wrote on its own row: a partial update only the
+    /// fields its previous→new diff changed.
+    pub wrote: BTreeMap<i64, BTreeSet<String>>,
     /// Events folded.
     pub events: usize,
 }
@@ -144,6 +147,11 @@ impl Expected {
 
     pub fn table(&self, table: &str) -> impl Iterator<Item = (&String, &Row)> {
         self.rows.get(table).into_iter().flatten()
+    }
+
+    /// True when event `seq` wrote `column` of its own row.
+    pub fn wrote(&self, seq: i64, column: &str) -> bool {
+        self.wrote.get(&seq).is_some_and(|c| c.contains(column))
     }
 
     /// Why `seq` had no effect, if it had none.
