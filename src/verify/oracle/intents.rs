@@ -364,6 +364,25 @@ fn final_values(
                 .push(format!("{column} overwritten by {by}"));
             continue;
         }
+        // An update writes only what its previous→new diff changed (sync spec §7.5): a
+        // value the author's snapshot already held is no change, and the field keeps what
+        // the log wrote last, even an earlier write the author had not pulled yet.
+        let unwritten = !w.expected.wrote(seq, column) && w.expected.no_effect(seq).is_none();
+        if unwritten && want.holds(before.get(column)) {
+            let standing = cell.map_or("the row's default".to_string(), |c| {
+                format!(
+                    "{} = {}",
+                    w.names.writer(&c.by),
+                    c.value().map_or("<apply time>".into(), render_value)
+                )
+            });
+            followed.overwritten.push(format!(
+                "{column} = {} was already in the author's previous_data, so the diff rule \
+                 keeps {standing}",
+                want.show()
+            ));
+            continue;
+        }
         let mut bad = Vec::new();
         for r in w.replicas {
             if local::always(table, column) {
