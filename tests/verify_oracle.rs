@@ -59,7 +59,7 @@ fn ev(author: &'static str, td_action: &'static str, entity: &'static str, id: &
 }
 
 impl Ev {
-    fn new(mut self, v: Json) -> Ev {
+    fn new_data(mut self, v: Json) -> Ev {
         self.new = v;
         self
     }
@@ -103,20 +103,20 @@ fn issue(at: i64, overrides: Json) -> Json {
 /// (4), alice retitles last (5).
 fn base_log() -> Vec<Ev> {
     vec![
-        ev("alice", "create", "issue", ID).new(issue(1, json!({}))),
+        ev("alice", "create", "issue", ID).new_data(issue(1, json!({}))),
         ev("bob", "update", "issue", ID)
             .prev(issue(1, json!({})))
-            .new(issue(2, json!({"title": "bob's title"}))),
+            .new_data(issue(2, json!({"title": "bob's title"}))),
         ev("alice", "update", "issue", ID)
             .prev(issue(1, json!({})))
-            .new(issue(3, json!({"priority": "P0"}))),
-        ev("bob", "create", "comments", "cm-1").new(json!({
+            .new_data(issue(3, json!({"priority": "P0"}))),
+        ev("bob", "create", "comments", "cm-1").new_data(json!({
             "id": "cm-1", "issue_id": ID, "session_id": "ses_bob",
             "text": "it's \"quoted\"\nand multi-line 🔥", "created_at": "2026-01-01T00:00:04Z"
         })),
         ev("alice", "update", "issue", ID)
             .prev(issue(3, json!({"priority": "P0"})))
-            .new(issue(
+            .new_data(issue(
                 5,
                 json!({"priority": "P0", "title": "alice's later title"}),
             )),
@@ -405,14 +405,14 @@ fn merge_that_kept_the_older_write_fails() {
 fn restore_log() -> Vec<Ev> {
     let described = json!({"description": "the description, with 'quotes'"});
     vec![
-        ev("alice", "create", "issue", ID).new(issue(1, json!({}))),
+        ev("alice", "create", "issue", ID).new_data(issue(1, json!({}))),
         ev("bob", "update", "issue", ID)
             .prev(issue(1, json!({})))
-            .new(issue(2, described.clone())),
+            .new_data(issue(2, described.clone())),
         ev("bob", "delete", "issue", ID).prev(issue(2, described.clone())),
         ev("alice", "restore", "issue", ID)
             .prev(issue(2, described.clone()))
-            .new(issue(4, described)),
+            .new_data(issue(4, described)),
     ]
 }
 
@@ -584,52 +584,51 @@ fn rich_log_folds_exactly_like_td_core_apply() {
         v
     };
     let dep = |id: &str, from: &str, to: &str| json!({"id": id, "issue_id": from, "depends_on_id": to, "relation_type": "depends_on"});
-    let log =
-        vec![
-        ev("alice", "create", "issue", ID).new(issue(1, json!({"labels": ["a", "b"]}))),
-        ev("bob", "create", "issue", i2).new(other(i2, 2, json!({"points": 3.0}))),
-        ev("bob", "create", "issue", child).new(other(child, 3, json!({"parent_id": i2}))),
+    let log = vec![
+        ev("alice", "create", "issue", ID).new_data(issue(1, json!({"labels": ["a", "b"]}))),
+        ev("bob", "create", "issue", i2).new_data(other(i2, 2, json!({"points": 3.0}))),
+        ev("bob", "create", "issue", child).new_data(other(child, 3, json!({"parent_id": i2}))),
         // The cycle rule: b→a arrives after a→b and "td-aaa111|td-bbb222" sorts first, so
         // the incoming b→a is dropped; b→c arrives after c→b and sorts first, so it
         // replaces c→b.
-        ev("alice", "add_dependency", "dependency", "dep-ab").new(dep("dep-ab", ID, i2)),
-        ev("bob", "add_dependency", "dependency", "dep-ba").new(dep("dep-ba", i2, ID)),
-        ev("bob", "add_dependency", "dependency", "dep-cb").new(dep("dep-cb", child, i2)),
-        ev("alice", "add_dependency", "dependency", "dep-bc").new(dep("dep-bc", i2, child)),
+        ev("alice", "add_dependency", "dependency", "dep-ab").new_data(dep("dep-ab", ID, i2)),
+        ev("bob", "add_dependency", "dependency", "dep-ba").new_data(dep("dep-ba", i2, ID)),
+        ev("bob", "add_dependency", "dependency", "dep-cb").new_data(dep("dep-cb", child, i2)),
+        ev("alice", "add_dependency", "dependency", "dep-bc").new_data(dep("dep-bc", i2, child)),
         // A board, two positions, a soft-deleted position, then the board is deleted.
-        ev("alice", "board_create", "board", "bd-1").new(json!({
+        ev("alice", "board_create", "board", "bd-1").new_data(json!({
             "id": "bd-1", "name": "Board", "query": "", "is_builtin": false,
             "view_mode": "swimlanes", "created_at": "2026-01-01T00:00:08Z",
             "updated_at": "2026-01-01T00:00:08Z"})),
-        ev("alice", "board_set_position", "board_position", "bip-1").new(json!({
+        ev("alice", "board_set_position", "board_position", "bip-1").new_data(json!({
             "id": "bip-1", "board_id": "bd-1", "issue_id": ID, "position": 65536,
             "added_at": "2026-01-01T00:00:09Z"})),
         ev("bob", "board_unposition", "board_position", "bip-1")
             .prev(json!({"id": "bip-1", "board_id": "bd-1", "issue_id": ID, "position": 65536})),
-        ev("bob", "board_create", "board", "bd-2").new(json!({
+        ev("bob", "board_create", "board", "bd-2").new_data(json!({
             "id": "bd-2", "name": "Kept", "query": "status = open", "is_builtin": false,
             "view_mode": "backlog", "created_at": "2026-01-01T00:00:11Z",
             "updated_at": "2026-01-01T00:00:11Z"})),
-        ev("bob", "board_set_position", "board_position", "bip-2").new(json!({
+        ev("bob", "board_set_position", "board_position", "bip-2").new_data(json!({
             "id": "bip-2", "board_id": "bd-2", "issue_id": i2, "position": 3,
             "added_at": "2026-01-01T00:00:12Z"})),
         ev("alice", "board_delete", "board", "bd-1").prev(json!({"id": "bd-1", "name": "Board"})),
         // A position on the deleted board is an orphan.
-        ev("bob", "board_set_position", "board_position", "bip-3").new(json!({
+        ev("bob", "board_set_position", "board_position", "bip-3").new_data(json!({
             "id": "bip-3", "board_id": "bd-1", "issue_id": i2, "position": 1,
             "added_at": "2026-01-01T00:00:14Z"})),
         // Two link rows for one (issue, path): the later replaces the earlier.
-        ev("alice", "link_file", "file_link", "if-1").new(json!({
+        ev("alice", "link_file", "file_link", "if-1").new_data(json!({
             "id": "if-1", "issue_id": ID, "file_path": "src/a.rs", "role": "test",
             "linked_sha": "", "linked_at": "2026-01-01T00:00:15Z"})),
-        ev("bob", "link_file", "file_link", "if-2").new(json!({
+        ev("bob", "link_file", "file_link", "if-2").new_data(json!({
             "id": "if-2", "issue_id": ID, "file_path": "src/a.rs", "role": "config",
             "linked_sha": "", "linked_at": "2026-01-01T00:00:16Z"})),
         // A work session with local paths (scrubbed), ended with an empty previous_data.
-        ev("alice", "create", "work_sessions", "ws-1").new(json!({
+        ev("alice", "create", "work_sessions", "ws-1").new_data(json!({
             "id": "ws-1", "name": "session", "session_id": "ses_alice",
             "started_at": "2026-01-01T00:00:17Z", "start_sha": "", "repo_root": "/home/alice"})),
-        ev("alice", "update", "work_sessions", "ws-1").new(json!({
+        ev("alice", "update", "work_sessions", "ws-1").new_data(json!({
             "id": "ws-1", "name": "session", "session_id": "ses_alice",
             "started_at": "2026-01-01T00:00:17Z", "ended_at": "2026-01-01T00:00:18Z",
             "start_sha": "", "end_sha": "abc"})),
@@ -638,11 +637,11 @@ fn rich_log_folds_exactly_like_td_core_apply() {
         // parent_id and cascades its comments and edges.
         ev("bob", "update", "issue", "td-404404")
             .prev(other("td-404404", 1, json!({})))
-            .new(other("td-404404", 19, json!({"title": "ghost"}))),
-        ev("bob", "create", "comments", "cm-9").new(json!({
+            .new_data(other("td-404404", 19, json!({"title": "ghost"}))),
+        ev("bob", "create", "comments", "cm-9").new_data(json!({
             "id": "cm-9", "issue_id": "td-404404", "session_id": "ses_bob", "text": "lost",
             "created_at": "2026-01-01T00:00:20Z"})),
-        ev("bob", "create", "comments", "cm-2").new(json!({
+        ev("bob", "create", "comments", "cm-2").new_data(json!({
             "id": "cm-2", "issue_id": i2, "session_id": "ses_bob", "text": "goes with i2",
             "created_at": "2026-01-01T00:00:21Z"})),
         ev("alice", "delete", "issue", ID).prev(issue(1, json!({}))),
@@ -650,11 +649,15 @@ fn rich_log_folds_exactly_like_td_core_apply() {
         // Wrapped issue payloads (approve/review) on both sides.
         ev("alice", "approve", "issue", child)
             .prev(json!({"issue": other(child, 3, json!({"parent_id": i2}))}))
-            .new(json!({"issue": other(child, 24, json!({"status": "closed", "parent_id": null})),
-                        "created_review_id": "rv-1"})),
+            .new_data(
+                json!({"issue": other(child, 24, json!({"status": "closed", "parent_id": null})),
+                        "created_review_id": "rv-1"}),
+            ),
         // Bad events: an unknown entity, a non-object new_data.
-        ev("bob", "update", "git_snapshot", "gs-1").new(json!({"id": "gs-1"})),
-        ev("bob", "update", "issue", child).new(json!({"issue": 5})).prev(json!([1])),
+        ev("bob", "update", "git_snapshot", "gs-1").new_data(json!({"id": "gs-1"})),
+        ev("bob", "update", "issue", child)
+            .new_data(json!({"issue": 5}))
+            .prev(json!([1])),
     ];
     lab.publish(&log, &untouched, &untouched);
     let results = lab.oracle(&[]);
@@ -774,13 +777,13 @@ fn same_value_write_under_the_diff_rule_is_explained_not_failed() {
     let lab = Lab::new();
     let p3 = json!({"priority": "P3"});
     let log = vec![
-        ev("alice", "create", "issue", ID).new(issue(1, p3.clone())),
+        ev("alice", "create", "issue", ID).new_data(issue(1, p3.clone())),
         ev("bob", "update", "issue", ID)
             .prev(issue(1, p3.clone()))
-            .new(issue(2, json!({"priority": "P2"}))),
+            .new_data(issue(2, json!({"priority": "P2"}))),
         ev("alice", "update", "issue", ID)
             .prev(issue(1, p3))
-            .new(issue(3, json!({"priority": "P3", "title": "retitled too"}))),
+            .new_data(issue(3, json!({"priority": "P3", "title": "retitled too"}))),
     ];
     lab.publish(&log, &untouched, &untouched);
     let intents = [intent(
