@@ -123,7 +123,10 @@ fn base_log() -> Vec<Ev> {
     ]
 }
 
+/// The intent of the write at `seq` of `log` by `author`, its window the author's one
+/// action_log row for it (each author numbers its rows 1, 2, … in log order).
 fn intent(
+    log: &[Ev],
     seq: i64,
     author: &str,
     action: &str,
@@ -131,6 +134,8 @@ fn intent(
     target: IntentTarget,
     fields: &[(&str, IntentValue)],
 ) -> Intent {
+    let upto = usize::try_from(seq).unwrap().min(log.len());
+    let rowid = log[..upto].iter().filter(|e| e.author == author).count() as i64;
     Intent {
         actor: author.into(),
         action: action.into(),
@@ -141,6 +146,8 @@ fn intent(
             .iter()
             .map(|(c, v)| (c.to_string(), v.clone()))
             .collect(),
+        first_rowid: rowid - 1,
+        last_rowid: rowid,
         started: window(seq, "400000000"),
         finished: window(seq, "600000000"),
     }
@@ -156,6 +163,10 @@ fn row(id: &str) -> IntentTarget {
 
 /// What the engine would have recorded for the base history.
 fn base_intents() -> Vec<Intent> {
+    let log = base_log();
+    let intent = |seq, author, action, table, target, fields: &[(&str, IntentValue)]| {
+        intent(&log, seq, author, action, table, target, fields)
+    };
     vec![
         intent(
             1,
@@ -423,6 +434,7 @@ fn restore_that_forgot_a_field_fails() {
     let lab = Lab::new();
     lab.publish(&restore_log(), &untouched, &untouched);
     let restored = [intent(
+        &restore_log(),
         4,
         "alice",
         "restore",
@@ -536,18 +548,22 @@ fn intent_td_logged_differently_or_never_pushed_fails() {
         result(&results, "oracle: intents [alice, bob]"),
         &["(update td-aaa111) was never acknowledged by the server (server_seq is NULL)"],
     );
-    let outside = [intent(
-        9,
+    let mut outside = intent(
+        &base_log(),
+        4,
         "bob",
         "comment",
         "comments",
         IntentTarget::Matching,
         &[("issue_id", text(ID))],
-    )];
+    );
+    // A command that wrote no row at all.
+    (outside.first_rowid, outside.last_rowid) = (9, 9);
+    let outside = [outside];
     let results = lab.oracle(&outside);
     assert_invalid(
         result(&results, "oracle: intents [alice, bob]"),
-        &["td printed success but wrote no matching comments row to its action_log in the window"],
+        &["td printed success but wrote no matching comments row to its action_log (rowids 10..=9"],
     );
 }
 
@@ -704,6 +720,15 @@ fn real_world_server_that_alters_a_title_is_caught() {
     let cfg = HarnessConfig::load_default().expect("harness.toml");
     let h = Harness::setup(&cfg, &WorldOptions::actors(2)).expect("world");
     let title = "a title the server will alter, with 'quotes' 🔥";
+    let last_rowid = || -> i64 {
+        Connection::open(h.db_path("alice"))
+            .unwrap()
+            .query_row("SELECT COALESCE(MAX(rowid), 0) FROM action_log", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    let first_rowid = last_rowid();
     let started = stamp_now();
     let args: Vec<String> = ["create", title, "--priority", "P1"]
         .iter()
@@ -711,6 +736,7 @@ fn real_world_server_that_alters_a_title_is_caught() {
         .collect();
     let out = h.td("alice", &args).unwrap();
     let finished = stamp_now();
+    let last_rowid = last_rowid();
     assert!(out.ok(), "{}", out.output);
     let id = extract_created_id(&out.output).expect("created id");
     let push = h.td("alice", &["sync".into(), "--push".into()]).unwrap();
@@ -749,6 +775,8 @@ fn real_world_server_that_alters_a_title_is_caught() {
             ("title".into(), text(title)),
             ("priority".into(), text("P1")),
         ],
+        first_rowid,
+        last_rowid,
         started,
         finished,
     }];
@@ -787,6 +815,7 @@ fn same_value_write_under_the_diff_rule_is_explained_not_failed() {
     ];
     lab.publish(&log, &untouched, &untouched);
     let intents = [intent(
+        &log,
         3,
         "alice",
         "update",

@@ -2,11 +2,12 @@
 //! (`verify::oracle`).
 //!
 //! An [`Intent`] says "actor A asked td to make field F of entity E hold value V, and td
-//! printed its success line", with the wall-clock window of the invocation. The checker finds
-//! the action_log row(s) td wrote inside that window, follows the row's `server_seq` into the
-//! server's event log, and checks that the value survived end to end (or that a named later
-//! event overwrote it). Intents are recorded only for successful invocations, and only for
-//! the targets td reported as done (bulk commands).
+//! printed its success line", with the range of action_log rowids the invocation wrote (the
+//! actor's highest rowid just before and just after it: td's own clock may be skewed by a
+//! fault, rowids are not). The checker finds the row td wrote in that range, follows its
+//! `server_seq` into the server's event log, and checks that the value survived end to end
+//! (or that a named later event overwrote it). Intents are recorded only for successful
+//! invocations, and only for the targets td reported as done (bulk commands).
 //!
 //! Values are the exact bytes the engine passed, after td's documented parsing (labels are
 //! split on commas, trimmed and de-duplicated; that is what td promises to store). Values
@@ -79,9 +80,12 @@ pub struct Intent {
     pub kind: IntentKind,
     /// `(column, value)`, in the order the engine gave them.
     pub fields: Vec<(String, IntentValue)>,
-    /// UTC, RFC 3339 with nanoseconds (the layout of `action_log.timestamp`): just before
-    /// td was started and just after it was classified, so every action_log row the command
-    /// wrote carries a timestamp inside the window.
+    /// The actor's highest action_log rowid before the command (0 for none) and after it:
+    /// the rows the command wrote are `first_rowid < rowid <= last_rowid`.
+    pub first_rowid: i64,
+    pub last_rowid: i64,
+    /// UTC, RFC 3339 with nanoseconds, by the harness's clock: when the command was started
+    /// and when it was classified (for messages).
     pub started: String,
     pub finished: String,
 }
@@ -131,18 +135,12 @@ pub fn stamp_now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
-/// The start of one invocation's window; [`ChaosEngine::intend`] closes it.
+/// The start of one invocation's window ([`ChaosEngine::window`]); [`ChaosEngine::intend`]
+/// closes it.
 #[derive(Debug, Clone)]
 pub(crate) struct Window {
     started: String,
-}
-
-impl Window {
-    pub fn open() -> Window {
-        Window {
-            started: stamp_now(),
-        }
-    }
+    after_rowid: i64,
 }
 
 /// An intent before it is bound to an actor and a window.
@@ -195,9 +193,8 @@ pub(crate) fn labels_value(arg: &str) -> IntentValue {
     IntentValue::Text(out.join(","))
 }
 
-/// The text td will append to: the issue's `column` (description or acceptance) in actor
-/// `a`'s database right now, `""` when empty or absent.
-fn current_text(path: &std::path::Path, id: &str, column: &str) -> Result<String, DbError> {
+/// Actor `path`'s database, read-only.
+fn open(path: &std::path::Path) -> Result<Connection, DbError> {
     let err = |source| DbError {
         path: path.to_path_buf(),
         source,
@@ -206,6 +203,29 @@ fn current_text(path: &std::path::Path, id: &str, column: &str) -> Result<String
     let conn = Connection::open_with_flags(path, flags).map_err(err)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(err)?;
+    Ok(conn)
+}
+
+/// The highest action_log rowid of the database at `path` (0 when empty).
+fn last_rowid(path: &std::path::Path) -> Result<i64, DbError> {
+    open(path)?
+        .query_row("SELECT COALESCE(MAX(rowid), 0) FROM action_log", [], |r| {
+            r.get(0)
+        })
+        .map_err(|source| DbError {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// The text td will append to: the issue's `column` (description or acceptance) in actor
+/// `a`'s database right now, `""` when empty or absent.
+fn current_text(path: &std::path::Path, id: &str, column: &str) -> Result<String, DbError> {
+    let err = |source| DbError {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = open(path)?;
     let sql = match column {
         "acceptance" => "SELECT COALESCE(acceptance, '') FROM issues WHERE id = ?1",
         _ => "SELECT COALESCE(description, '') FROM issues WHERE id = ?1",
@@ -243,8 +263,25 @@ impl ChaosEngine<'_> {
         Ok(Wanted::issue(id, vec![(column, value)]))
     }
 
+    /// Opens the window of actor `a`'s next command: its highest action_log rowid now.
+    pub(crate) fn window(&self, a: usize) -> Result<Window, EngineError> {
+        let started = stamp_now();
+        let after_rowid = last_rowid(&self.driver.db_path(&self.actors[a]))?;
+        Ok(Window {
+            started,
+            after_rowid,
+        })
+    }
+
     /// Records `wanted` as done by actor `a` within `window` (closed now).
-    pub(crate) fn intend(&mut self, a: usize, window: &Window, action: &str, wanted: Wanted) {
+    pub(crate) fn intend(
+        &mut self,
+        a: usize,
+        window: &Window,
+        action: &str,
+        wanted: Wanted,
+    ) -> Result<(), EngineError> {
+        let last_rowid = last_rowid(&self.driver.db_path(&self.actors[a]))?;
         self.intents.push(Intent {
             actor: self.actors[a].clone(),
             action: action.to_string(),
@@ -256,9 +293,12 @@ impl ChaosEngine<'_> {
                 .into_iter()
                 .map(|(c, v)| (c.to_string(), v))
                 .collect(),
+            first_rowid: window.after_rowid,
+            last_rowid,
             started: window.started.clone(),
             finished: stamp_now(),
         });
+        Ok(())
     }
 
     /// Every intent recorded so far, in order.
@@ -303,6 +343,8 @@ mod tests {
                 ("issue_id".into(), IntentValue::text("td-1")),
                 ("session_id".into(), IntentValue::ActingSession),
             ],
+            first_rowid: 0,
+            last_rowid: 0,
             started: String::new(),
             finished: String::new(),
         };

@@ -3,7 +3,7 @@
 
 use super::Exec;
 use crate::args;
-use crate::engine::intent::{IntentValue, Wanted, Window};
+use crate::engine::intent::{IntentValue, Wanted};
 use crate::engine::invoke::Subject;
 use crate::engine::random::BOARD_QUERIES;
 use crate::engine::selection::Mode;
@@ -58,7 +58,7 @@ pub fn board_create(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         query = e.data.choice(&BOARD_QUERIES[..5]);
         cmd.extend(args!["-q", query]);
     }
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "board_create", cmd, &board_subject(&name, None))?;
     if step.outcome.is_ok() {
         e.model_mut(a).boards.push(name.clone());
@@ -71,7 +71,7 @@ pub fn board_create(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
             &window,
             "board_create",
             Wanted::matching("boards", fields),
-        );
+        )?;
     }
     Ok(e.result(a, "board_create", name, step))
 }
@@ -83,12 +83,12 @@ pub fn board_edit(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     };
     let query = e.data.choice(&BOARD_QUERIES);
     let cmd = args!["board", "edit", board.as_str(), "-q", query];
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "board_edit", cmd, &board_subject(&board, None))?;
     if step.outcome.is_ok() {
         let mut fields = board_key(&board);
         fields.push(("query", IntentValue::text(query)));
-        e.intend(a, &window, "board_edit", Wanted::matching("boards", fields));
+        e.intend(a, &window, "board_edit", Wanted::matching("boards", fields))?;
     }
     Ok(e.result(a, "board_edit", board, step))
 }
@@ -103,14 +103,14 @@ pub fn board_move(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     };
     let pos = (1 + e.data.intn(100)).to_string();
     let cmd = args!["board", "move", board.as_str(), id.as_str(), pos];
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "board_move", cmd, &board_subject(&board, Some(&id)))?;
     if step.outcome.is_ok() {
         // td turns the slot into a sparse key and names the board by id: both are taken
         // from its own action_log row.
         let fields = position_key(&id, true);
         let wanted = Wanted::matching("board_issue_positions", fields);
-        e.intend(a, &window, "board_move", wanted);
+        e.intend(a, &window, "board_move", wanted)?;
     }
     Ok(e.result(a, "board_move", format!("{board}:{id}"), step))
 }
@@ -124,7 +124,7 @@ pub fn board_unposition(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         return Ok(e.skip(a, "board_unposition", "no live issue"));
     };
     let cmd = args!["board", "unposition", board.as_str(), id.as_str()];
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(
         a,
         "board_unposition",
@@ -134,7 +134,7 @@ pub fn board_unposition(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     if step.outcome.is_ok() {
         let fields = position_key(&id, false);
         let wanted = Wanted::matching("board_issue_positions", fields);
-        e.intend(a, &window, "board_unposition", wanted);
+        e.intend(a, &window, "board_unposition", wanted)?;
     }
     Ok(e.result(a, "board_unposition", format!("{board}:{id}"), step))
 }
@@ -145,12 +145,12 @@ pub fn board_delete(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         return Ok(e.skip(a, "board_delete", "no board"));
     };
     let cmd = args!["board", "delete", board.as_str()];
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "board_delete", cmd, &board_subject(&board, None))?;
     if step.outcome.is_ok() {
         e.model_mut(a).boards.retain(|b| *b != board);
         let wanted = Wanted::removal("boards", board_key(&board));
-        e.intend(a, &window, "board_delete", wanted);
+        e.intend(a, &window, "board_delete", wanted)?;
     }
     Ok(e.result(a, "board_delete", board, step))
 }
@@ -162,7 +162,7 @@ pub fn board_view_mode(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     };
     let mode = e.data.choice(&["swimlanes", "backlog"]);
     let cmd = args!["board", "edit", board.as_str(), "--view-mode", mode];
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "board_view_mode", cmd, &board_subject(&board, None))?;
     if step.outcome.is_ok() {
         let mut fields = board_key(&board);
@@ -172,7 +172,7 @@ pub fn board_view_mode(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
             &window,
             "board_view_mode",
             Wanted::matching("boards", fields),
-        );
+        )?;
     }
     Ok(e.result(a, "board_view_mode", board, step))
 }

@@ -2,7 +2,7 @@
 
 use super::Exec;
 use crate::args;
-use crate::engine::intent::{IntentValue, Wanted, Window};
+use crate::engine::intent::{IntentValue, Wanted};
 use crate::engine::invoke::Subject;
 use crate::engine::selection::Mode;
 use crate::engine::ChaosEngine;
@@ -32,7 +32,7 @@ pub fn dep_add(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     if from == to || e.models[a].has_dep(&from, &to) {
         return Ok(e.skip(a, "dep_add", "same issue or dependency already tracked"));
     }
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(
         a,
         "dep_add",
@@ -48,7 +48,7 @@ pub fn dep_add(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
             &window,
             "dep_add",
             Wanted::matching("issue_dependencies", fields),
-        );
+        )?;
     }
     Ok(e.result(a, "dep_add", format!("{from}_{to}"), step))
 }
@@ -61,7 +61,7 @@ pub fn dep_rm(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     }
     let idx = e.pick_index(n);
     let (from, to) = e.models[a].deps[idx].clone();
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(
         a,
         "dep_rm",
@@ -71,7 +71,7 @@ pub fn dep_rm(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     if step.outcome.is_ok() {
         e.model_mut(a).remove_dep(&from, &to);
         let wanted = Wanted::removal("issue_dependencies", edge(&from, &to));
-        e.intend(a, &window, "dep_rm", wanted);
+        e.intend(a, &window, "dep_rm", wanted)?;
     }
     Ok(e.result(a, "dep_rm", format!("{from}_{to}"), step))
 }

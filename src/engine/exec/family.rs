@@ -4,7 +4,7 @@
 use super::issues::{created_id, points_value};
 use super::Exec;
 use crate::args;
-use crate::engine::intent::{IntentValue, Wanted, Window};
+use crate::engine::intent::{IntentValue, Wanted};
 use crate::engine::invoke::Subject;
 use crate::engine::model::{IssueModel, Model, Status};
 use crate::engine::random::{POINTS, PRIORITIES, TYPES};
@@ -50,7 +50,7 @@ pub fn create_child(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         "--parent",
         parent.as_str()
     ];
-    let window = Window::open();
+    let window = e.window(a)?;
     let mut step = e.run_td(a, "create_child", cmd, &Subject::default())?;
     let Some(id) = created_id(&step.outcome, &step.output.output) else {
         if step.outcome.is_ok() {
@@ -59,7 +59,7 @@ pub fn create_child(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         return Ok(e.result(a, "create_child", parent, step));
     };
     let wanted = wanted(&id);
-    e.intend(a, &window, "create_child", wanted);
+    e.intend(a, &window, "create_child", wanted)?;
     let mut issue = IssueModel::new(&id, Some(a));
     issue.parent = parent;
     e.model_mut(a).track_created(issue);
@@ -114,12 +114,12 @@ pub fn cascade_review(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         return Ok(e.skip(a, "cascade_review", "no in-progress parent/child pair"));
     };
     let cmd = args!["review", parent.as_str(), "--reason", "cascade review test"];
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "cascade_review", cmd, &Subject::issue(&parent))?;
     if step.outcome.is_ok() {
         // The target only: the cascade to descendants is td's choice, not the request.
         let wanted = Wanted::issue(&parent, vec![("status", IntentValue::text("in_review"))]);
-        e.intend(a, &window, "cascade_review", wanted);
+        e.intend(a, &window, "cascade_review", wanted)?;
         let m = e.model_mut(a);
         m.reviewed(&parent);
         if let Some(p) = m.issue_mut(&parent) {

@@ -2,7 +2,7 @@
 
 use super::Exec;
 use crate::args;
-use crate::engine::intent::{IntentValue, Wanted, Window};
+use crate::engine::intent::{IntentValue, Wanted};
 use crate::engine::invoke::Subject;
 use crate::engine::selection::Mode;
 use crate::engine::{ChaosEngine, EngineError};
@@ -41,13 +41,13 @@ pub fn link(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         source,
     })?;
     let cmd = args!["link", id.as_str(), path.as_str(), "--role", role];
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "link", cmd, &file_subject(&id, &path))?;
     if step.outcome.is_ok() {
         e.model_mut(a).link(&id, &path, role);
         let mut fields = file_key(&id, &path);
         fields.push(("role", IntentValue::text(role)));
-        e.intend(a, &window, "link", Wanted::matching("issue_files", fields));
+        e.intend(a, &window, "link", Wanted::matching("issue_files", fields))?;
     }
     Ok(e.result(a, "link", format!("{id}~{path}"), step))
 }
@@ -61,12 +61,12 @@ pub fn unlink(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     let idx = e.pick_index(n);
     let f = e.models[a].files[idx].clone();
     let cmd = args!["unlink", f.issue.as_str(), f.path.as_str()];
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "unlink", cmd, &file_subject(&f.issue, &f.path))?;
     if step.outcome.is_ok() {
         e.model_mut(a).unlink(&f.issue, &f.path);
         let wanted = Wanted::removal("issue_files", file_key(&f.issue, &f.path));
-        e.intend(a, &window, "unlink", wanted);
+        e.intend(a, &window, "unlink", wanted)?;
     }
     Ok(e.result(a, "unlink", format!("{}~{}", f.issue, f.path), step))
 }

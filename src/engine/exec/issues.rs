@@ -3,7 +3,7 @@
 use super::Exec;
 use crate::args;
 use crate::engine::classify::extract_created_id;
-use crate::engine::intent::{labels_value, IntentValue, Wanted, Window};
+use crate::engine::intent::{labels_value, IntentValue, Wanted};
 use crate::engine::invoke::{Step, Subject};
 use crate::engine::model::IssueModel;
 use crate::engine::random::{POINTS, PRIORITIES, SPRINTS, TYPES};
@@ -60,7 +60,7 @@ pub fn create(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     if minor {
         cmd.push("--minor".into());
     }
-    let window = Window::open();
+    let window = e.window(a)?;
     let mut step = e.run_td(a, "create", cmd, &Subject::default())?;
     let Some(id) = created_id(&step.outcome, &step.output.output) else {
         if step.outcome.is_ok() {
@@ -68,7 +68,7 @@ pub fn create(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         }
         return Ok(e.result(a, "create", parent.unwrap_or_default(), step));
     };
-    e.intend(a, &window, "create", wanted(&id));
+    e.intend(a, &window, "create", wanted(&id))?;
     let mut issue = IssueModel::new(&id, Some(a));
     issue.minor = minor;
     issue.parent = parent.unwrap_or_default();
@@ -93,12 +93,12 @@ fn follow_up(
     step: &mut Step,
 ) -> Result<(), EngineError> {
     let cmd = args!["update", id, flag, text.as_str()];
-    let window = Window::open();
+    let window = e.window(a)?;
     let follow = e.run_td(a, "update", cmd, &Subject::issue(id))?;
     if follow.outcome.is_ok() {
         // td ignores an empty --description/--acceptance: nothing was written.
         if let Some(w) = field_write(flag, &text) {
-            e.intend(a, &window, "create", Wanted::issue(id, vec![w]));
+            e.intend(a, &window, "create", Wanted::issue(id, vec![w]))?;
         }
     } else {
         let why = format!("follow-up update {flag} failed: {:?}", follow.outcome);
@@ -204,11 +204,11 @@ pub fn update(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         cmd.extend(args![flag, value.as_str()]);
         flags.push((flag, value));
     }
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "update", cmd, &Subject::issue(&id))?;
     let writes = update_writes(&flags);
     if step.outcome.is_ok() && !writes.is_empty() {
-        e.intend(a, &window, "update", Wanted::issue(&id, writes));
+        e.intend(a, &window, "update", Wanted::issue(&id, writes))?;
     }
     Ok(e.result(a, "update", id, step))
 }
@@ -227,10 +227,10 @@ pub fn update_append(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     let text = e.data.words(n);
     let wanted = e.append_intent(a, &id, &flag[2..], &text)?;
     let cmd = args!["update", id.as_str(), "--append", flag, text];
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "update_append", cmd, &Subject::issue(&id))?;
     if step.outcome.is_ok() {
-        e.intend(a, &window, "update_append", wanted);
+        e.intend(a, &window, "update_append", wanted)?;
     }
     Ok(e.result(a, "update_append", id, step))
 }
@@ -240,7 +240,7 @@ pub fn delete(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     let Some(id) = e.pick_issue(a, Mode::NotDeleted) else {
         return Ok(e.skip(a, "delete", "no live issue"));
     };
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(
         a,
         "delete",
@@ -250,7 +250,7 @@ pub fn delete(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     if step.outcome.is_ok() {
         e.model_mut(a).set_deleted(&id, true);
         let wanted = Wanted::issue(&id, vec![("deleted_at", IntentValue::NotNull)]);
-        e.intend(a, &window, "delete", wanted);
+        e.intend(a, &window, "delete", wanted)?;
     }
     Ok(e.result(a, "delete", id, step))
 }
@@ -260,7 +260,7 @@ pub fn restore(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     let Some(id) = e.pick_issue(a, Mode::Deleted) else {
         return Ok(e.skip(a, "restore", "no deleted issue"));
     };
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(
         a,
         "restore",
@@ -270,7 +270,7 @@ pub fn restore(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     if step.outcome.is_ok() {
         e.model_mut(a).set_deleted(&id, false);
         let wanted = Wanted::issue(&id, vec![("deleted_at", IntentValue::Null)]);
-        e.intend(a, &window, "restore", wanted);
+        e.intend(a, &window, "restore", wanted)?;
     }
     Ok(e.result(a, "restore", id, step))
 }
@@ -292,13 +292,13 @@ pub fn update_bulk(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     let mut cmd = args!["update"];
     cmd.extend(ids.iter().cloned());
     cmd.extend(args![flag, value.as_str()]);
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "update_bulk", cmd, &Subject::issues(&ids))?;
     if step.outcome.is_ok() {
         // The rule is "UPDATED <id>" for every id: all of them were written.
         for id in &ids {
             let writes = update_writes(&[(flag, value.clone())]);
-            e.intend(a, &window, "update_bulk", Wanted::issue(id, writes));
+            e.intend(a, &window, "update_bulk", Wanted::issue(id, writes))?;
         }
     }
     Ok(e.result(a, "update_bulk", ids.join(","), step))

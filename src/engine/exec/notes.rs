@@ -2,7 +2,7 @@
 
 use super::Exec;
 use crate::args;
-use crate::engine::intent::{IntentValue, Wanted, Window};
+use crate::engine::intent::{IntentValue, Wanted};
 use crate::engine::invoke::Subject;
 use crate::engine::model::Status;
 use crate::engine::selection::Mode;
@@ -23,7 +23,7 @@ pub fn comment(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
             ("session_id", IntentValue::ActingSession),
         ],
     );
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(
         a,
         "comment",
@@ -31,7 +31,7 @@ pub fn comment(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         &Subject::issue(&id),
     )?;
     if step.outcome.is_ok() {
-        e.intend(a, &window, "comment", wanted);
+        e.intend(a, &window, "comment", wanted)?;
     }
     Ok(e.result(a, "comment", id, step))
 }
@@ -68,10 +68,10 @@ fn log(
         ],
     );
     cmd.push(msg.value);
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, action, cmd, &subject)?;
     if step.outcome.is_ok() {
-        e.intend(a, &window, action, wanted);
+        e.intend(a, &window, action, wanted)?;
     }
     Ok(e.result(a, action, id, step))
 }

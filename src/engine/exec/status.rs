@@ -5,7 +5,7 @@
 use super::Exec;
 use crate::args;
 use crate::engine::classify::{rules_for, succeeded_targets};
-use crate::engine::intent::{IntentValue, Wanted, Window};
+use crate::engine::intent::{IntentValue, Wanted};
 use crate::engine::invoke::Subject;
 use crate::engine::model::{Model, Status};
 use crate::engine::selection::Mode;
@@ -61,7 +61,7 @@ fn single(e: &mut ChaosEngine<'_>, a: usize, mode: Mode, c: &Cmd) -> Exec {
 }
 
 fn run_single(e: &mut ChaosEngine<'_>, a: usize, id: &str, c: &Cmd) -> Exec {
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(
         a,
         c.action,
@@ -70,7 +70,7 @@ fn run_single(e: &mut ChaosEngine<'_>, a: usize, id: &str, c: &Cmd) -> Exec {
     )?;
     if step.outcome.is_ok() {
         (c.apply)(e.model_mut(a), id);
-        e.intend(a, &window, c.action, status_intent(c, id));
+        e.intend(a, &window, c.action, status_intent(c, id))?;
     }
     Ok(e.result(a, c.action, id.to_string(), step))
 }
@@ -90,14 +90,14 @@ fn bulk(e: &mut ChaosEngine<'_>, a: usize, mode: Mode, spread: usize, c: &Cmd) -
     let mut line = args![c.verb];
     line.extend(ids.iter().cloned());
     line.extend(args!["--reason", c.reason]);
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, c.action, line, &Subject::issues(&ids))?;
     // Whatever the verdict on the others, the ids td reports as done did change.
     let rules = rules_for(c.action).expect("bulk actions have rules");
     if step.output.code == Some(0) {
         for id in succeeded_targets(&rules, &step.output.output, &ids) {
             (c.apply)(e.model_mut(a), &id);
-            e.intend(a, &window, c.action, status_intent(c, &id));
+            e.intend(a, &window, c.action, status_intent(c, &id))?;
         }
     }
     Ok(e.result(a, c.action, ids.join(","), step))

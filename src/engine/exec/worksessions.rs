@@ -3,7 +3,7 @@
 use super::notes::handoff_lists;
 use super::Exec;
 use crate::args;
-use crate::engine::intent::{IntentValue, Wanted, Window};
+use crate::engine::intent::{IntentValue, Wanted};
 use crate::engine::invoke::Subject;
 use crate::engine::selection::Mode;
 use crate::engine::ChaosEngine;
@@ -26,7 +26,7 @@ pub fn ws_start(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         return Ok(e.skip(a, "ws_start", "work session already active"));
     }
     let name = format!("chaos-ws-{}", 1 + e.data.intn(999));
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(
         a,
         "ws_start",
@@ -47,7 +47,7 @@ pub fn ws_start(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
             &window,
             "ws_start",
             Wanted::matching("work_sessions", fields),
-        );
+        )?;
     }
     Ok(e.result(a, "ws_start", name, step))
 }
@@ -61,12 +61,12 @@ pub fn ws_tag(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         return Ok(e.skip(a, "ws_tag", "no live issue"));
     };
     let cmd = args!["ws", "tag", id.as_str(), "--no-start"];
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "ws_tag", cmd, &Subject::issue(&id))?;
     if step.outcome.is_ok() {
         e.model_mut(a).tag(&id);
         let wanted = Wanted::matching("work_session_issues", tag_key(&id));
-        e.intend(a, &window, "ws_tag", wanted);
+        e.intend(a, &window, "ws_tag", wanted)?;
     }
     Ok(e.result(a, "ws_tag", id, step))
 }
@@ -79,7 +79,7 @@ pub fn ws_untag(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     }
     let idx = e.pick_index(n);
     let id = e.models[a].tagged[idx].clone();
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(
         a,
         "ws_untag",
@@ -89,7 +89,7 @@ pub fn ws_untag(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     if step.outcome.is_ok() {
         e.model_mut(a).tagged.retain(|t| *t != id);
         let wanted = Wanted::removal("work_session_issues", tag_key(&id));
-        e.intend(a, &window, "ws_untag", wanted);
+        e.intend(a, &window, "ws_untag", wanted)?;
     }
     Ok(e.result(a, "ws_untag", id, step))
 }
@@ -100,7 +100,7 @@ pub fn ws_end(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
         return Ok(e.skip(a, "ws_end", "no active work session"));
     }
     let name = e.models[a].work_session.clone().unwrap_or_default();
-    let window = Window::open();
+    let window = e.window(a)?;
     let step = e.run_td(a, "ws_end", args!["ws", "end"], &Subject::default())?;
     if step.outcome.is_ok() {
         e.model_mut(a).end_work_session();
@@ -113,7 +113,7 @@ pub fn ws_end(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
             &window,
             "ws_end",
             Wanted::matching("work_sessions", fields),
-        );
+        )?;
     }
     Ok(e.result(a, "ws_end", String::new(), step))
 }

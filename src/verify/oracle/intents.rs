@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset};
 use rusqlite::types::Value;
 
 use super::super::db::render_value;
@@ -17,7 +16,6 @@ use super::names::Names;
 use super::replica::{LogRow, Replica};
 use super::schema::Schema;
 use super::state::{Cause, Expected};
-use super::value::parse_time;
 use crate::engine::{Intent, IntentKind, IntentTarget, IntentValue};
 
 /// What the oracle needs besides the intents.
@@ -138,13 +136,6 @@ pub fn check(w: &World<'_>, intents: &[Intent], label: &str) -> CheckResult {
     CheckResult::from_violations(name, ok, &violations)
 }
 
-fn window(intent: &Intent) -> Result<(DateTime<FixedOffset>, DateTime<FixedOffset>), String> {
-    match (parse_time(&intent.started), parse_time(&intent.finished)) {
-        (Some(a), Some(b)) => Ok((a, b)),
-        _ => Err("the intent's window does not parse".into()),
-    }
-}
-
 /// The log row's carried values, with its canonical action.
 fn log_carried(
     w: &World<'_>,
@@ -232,12 +223,11 @@ fn follow(w: &World<'_>, intent: &Intent) -> Result<Followed, String> {
         .iter()
         .find(|r| r.actor == intent.actor)
         .ok_or_else(|| format!("no replica for actor {}", intent.actor))?;
-    let (from, to) = window(intent)?;
     let table = intent.table.as_str();
     let in_window: Vec<&LogRow> = author
         .log
         .iter()
-        .filter(|l| l.at.is_some_and(|t| from <= t && t <= to))
+        .filter(|l| intent.first_rowid < l.rowid && l.rowid <= intent.last_rowid)
         .filter(|l| canonical_table(&l.entity_type) == Some(table))
         .collect();
     let found = in_window.iter().rev().find_map(|l| {
@@ -250,8 +240,10 @@ fn follow(w: &World<'_>, intent: &Intent) -> Result<Followed, String> {
             .map(|l| format!("{} {} {}", l.rowid, l.action_type, l.entity_id))
             .collect();
         return Err(format!(
-            "td printed success but wrote no matching {table} row to its action_log in the \
-             window (rows of {table} there: [{}])",
+            "td printed success but wrote no matching {table} row to its action_log (rowids \
+             {}..={}; rows of {table} there: [{}])",
+            intent.first_rowid + 1,
+            intent.last_rowid,
             seen.join("; ")
         ));
     };

@@ -4,13 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset};
 use rusqlite::types::Value;
 
 use super::super::db::{as_int, as_text, ReadOnlyDb};
 use super::super::{ActorDb, VerifyError};
 use super::schema::{Schema, SYNCED};
-use super::value::parse_time;
 
 /// table → id → column → value.
 pub type Rows = BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>;
@@ -26,8 +24,6 @@ pub struct LogRow {
     pub previous_data: String,
     pub new_data: String,
     pub timestamp: String,
-    /// Parsed `timestamp` (None when td wrote something unreadable).
-    pub at: Option<DateTime<FixedOffset>>,
     pub undone: bool,
     pub server_seq: Option<i64>,
 }
@@ -108,7 +104,6 @@ fn log_row(r: &[Value]) -> Option<LogRow> {
         entity_id: text(4)?,
         previous_data: text(5)?,
         new_data: text(6)?,
-        at: parse_time(&timestamp),
         timestamp,
         undone: as_int(r.get(8)?)? != 0,
         server_seq: match r.get(9)? {
