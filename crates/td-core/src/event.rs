@@ -44,7 +44,7 @@ pub fn canonical_action(action_type: &str) -> &'static str {
         "create" | "handoff" | "add_dependency" | "link_file" | "board_create" | "board_update"
         | "board_add_issue" | "board_set_position" | "work_session_tag" => "create",
         "remove_dependency" | "unlink_file" | "board_delete" | "work_session_untag"
-        | "review_delete" => "delete",
+        | "review_delete" | "handoff_delete" => "delete",
         "delete" | "board_unposition" | "board_remove_issue" | "soft_delete" => "soft_delete",
         "restore" => "restore",
         _ => "update",
@@ -103,6 +103,7 @@ mod tests {
         assert_eq!(canonical_action("board_update"), "create");
         assert_eq!(canonical_action("handoff"), "create");
         assert_eq!(canonical_action("remove_dependency"), "delete");
+        assert_eq!(canonical_action("handoff_delete"), "delete");
         assert_eq!(canonical_action("delete"), "soft_delete");
         assert_eq!(canonical_action("board_unposition"), "soft_delete");
         assert_eq!(canonical_action("restore"), "restore");

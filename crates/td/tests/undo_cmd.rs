@@ -279,13 +279,15 @@ fn handoffs_are_deleted_and_restored() {
         .unwrap();
     let rows = undo(&env, &format!("handoff handoff {ho}"));
     assert_eq!(rows.len(), 1);
+    // `handoff_delete` (a hard delete on the wire), not the original's `delete` (a soft
+    // delete every peer quarantines: handoffs have no deleted_at).
     assert_eq!(
         (rows[0].action_type.as_str(), rows[0].entity_type.as_str()),
-        ("delete", "handoff")
+        ("handoff_delete", "handoff")
     );
     assert_eq!(rows[0].previous_text, original);
     assert_eq!(env.int("SELECT COUNT(*) FROM handoffs", &[]), 0);
-    undo(&env, &format!("delete handoff {ho}"));
+    undo(&env, &format!("handoff_delete handoff {ho}"));
     assert_eq!(
         env.text(
             "SELECT done || remaining FROM handoffs WHERE id = ?1",

@@ -84,7 +84,7 @@ pub fn canonical_action(action_type: &str) -> &'static str {
         "create" | "handoff" | "add_dependency" | "link_file" | "board_create" | "board_update"
         | "board_add_issue" | "board_set_position" | "work_session_tag" => "create",
         "remove_dependency" | "unlink_file" | "board_delete" | "work_session_untag"
-        | "review_delete" => "delete",
+        | "review_delete" | "handoff_delete" => "delete",
         "delete" | "board_unposition" | "board_remove_issue" | "soft_delete" => "soft_delete",
         "restore" => "restore",
         _ => "update",

@@ -71,7 +71,7 @@ fn status(
     state: &engine::SyncState,
 ) -> Result<()> {
     let pending: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM action_log WHERE synced_at IS NULL AND undone = 0",
+        "SELECT COUNT(*) FROM action_log WHERE synced_at IS NULL",
         [],
         |r| r.get(0),
     )?;

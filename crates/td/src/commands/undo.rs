@@ -270,7 +270,8 @@ fn undo_board(ctx: &Ctx, act: &Action) -> Result<()> {
 }
 
 fn undo_handoff(ctx: &Ctx, act: &Action) -> Result<()> {
-    if act.action_type == "delete" {
+    // `delete` is how rows logged before `handoff_delete` existed spell the removal.
+    if matches!(act.action_type.as_str(), "handoff_delete" | "delete") {
         return reinsert_handoff(ctx, act);
     }
     let n = ctx
@@ -284,7 +285,10 @@ fn undo_handoff(ctx: &Ctx, act: &Action) -> Result<()> {
         &ctx.conn,
         ctx.me(),
         Entry {
-            action_type: "delete",
+            // A hard delete on the wire: the original's `delete` maps to soft_delete, which
+            // every peer quarantines (handoffs have no deleted_at), so the author lost the
+            // handoff while every peer kept it (docs/deviations.md).
+            action_type: "handoff_delete",
             entity_type: "handoff",
             entity_id: &act.entity_id,
             previous: act.new.clone(),

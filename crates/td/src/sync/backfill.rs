@@ -164,7 +164,7 @@ fn orphan_query(rule: &Rule, columns: &[String]) -> String {
         .collect();
     format!(
         "SELECT {} FROM {} t WHERE {} AND NOT EXISTS (SELECT 1 FROM action_log a \
-         WHERE a.entity_id = t.id AND a.undone = 0 AND lower(a.entity_type) IN ({}) \
+         WHERE a.entity_id = t.id AND lower(a.entity_type) IN ({}) \
          AND lower(a.action_type) IN ({})) ORDER BY t.rowid",
         cols.join(", "),
         quote_ident(rule.table),
