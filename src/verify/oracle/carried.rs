@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rusqlite::types::Value;
 use serde_json::{Map, Value as Json};
 
-use super::fold::{decode, unwrap_issue};
+use super::payload::{decode, unwrap_issue};
 use super::schema::{ColumnDefault, Schema};
 use super::value::stored;
 

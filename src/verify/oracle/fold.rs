@@ -21,18 +21,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use rusqlite::types::Value;
 use serde_json::{Map, Value as Json};
 
+use super::cycle::Cycle;
 use super::local::{self, When};
-use super::schema::{ColumnDefault, Schema, Table, SYNCED, UPSERTED};
+use super::payload::{canonical_table, decode, diff, is_identifier, unwrap_issue, Decoded};
+use super::schema::{ColumnDefault, Schema, Table, UPSERTED};
 use super::server_log::ServerEvent;
-use super::state::{Cause, Cell, Expect, Expected, How, NoEffect, Removal, Row, Writer};
-use super::value::{event_time_text, json_eq, stored, with_affinity};
+use super::state::{Cause, Cell, Expect, Expected, How, NoEffect, Row, Writer};
+use super::value::{event_time_text, stored, with_affinity};
 
 /// Id of the built-in board every client creates at init (td-core schema, restated).
 pub const BUILTIN_BOARD_ID: &str = "bd-all-issues";
-
-/// Fields td keeps local to a work session's machine (sync spec §2.3, restated): scrubbed
-/// from both sides of a payload before apply.
-const WORK_SESSION_LOCAL: &[&str] = &["worktree_id", "worktree_root", "repo_root"];
 
 /// Replays `events` (any order; folded by seq) over `schema`.
 pub fn fold(schema: &Schema, events: &[ServerEvent]) -> Expected {
@@ -56,110 +54,8 @@ pub fn fold(schema: &Schema, events: &[ServerEvent]) -> Expected {
     f.state
 }
 
-/// Maps an entity type (singular alias or canonical plural, any case) to its synced table
-/// (td-core `event.rs` taxonomy, restated); `None` outside the client allowlist.
-pub fn canonical_table(entity_type: &str) -> Option<&'static str> {
-    let t = match entity_type.to_ascii_lowercase().as_str() {
-        "issue" | "issues" => "issues",
-        "log" | "logs" => "logs",
-        "comment" | "comments" => "comments",
-        "handoff" | "handoffs" => "handoffs",
-        "board" | "boards" => "boards",
-        "note" | "notes" => "notes",
-        "board_position" | "board_issue_positions" => "board_issue_positions",
-        "dependency" | "issue_dependencies" => "issue_dependencies",
-        "file_link" | "issue_files" => "issue_files",
-        "work_session" | "work_sessions" => "work_sessions",
-        "work_session_issue" | "work_session_issues" => "work_session_issues",
-        "issue_review" | "issue_reviews" => "issue_reviews",
-        _ => return None,
-    };
-    SYNCED.contains(&t).then_some(t)
-}
-
-/// Maps a td action_type to its canonical action (td-core taxonomy, restated): what an
-/// action_log row becomes on the wire. Unknown names are updates.
-pub fn canonical_action(action_type: &str) -> &'static str {
-    match action_type.to_ascii_lowercase().as_str() {
-        "create" | "handoff" | "add_dependency" | "link_file" | "board_create" | "board_update"
-        | "board_add_issue" | "board_set_position" | "work_session_tag" => "create",
-        "remove_dependency" | "unlink_file" | "board_delete" | "work_session_untag"
-        | "review_delete" | "handoff_delete" => "delete",
-        "delete" | "board_unposition" | "board_remove_issue" | "soft_delete" => "soft_delete",
-        "restore" => "restore",
-        _ => "update",
-    }
-}
-
-/// `new_data` and `previous_data` of a payload, decoded as apply does.
-pub struct Decoded {
-    pub new: Map<String, Json>,
-    pub prev: Map<String, Json>,
-}
-
-/// Decodes `{new_data, previous_data}`: a missing or null side is empty, new_data must be an
-/// object, a previous_data that is not one counts as absent; work_session local fields are
-/// scrubbed from both.
-pub fn decode(table: &str, payload: &Result<Json, String>) -> Result<Decoded, String> {
-    let obj = match payload {
-        Err(raw) => return Err(format!("payload is not JSON: {raw:?}")),
-        Ok(Json::Null) => return Err("nil payload".into()),
-        Ok(Json::Object(o)) => o,
-        Ok(other) => return Err(format!("payload is not an object: {other}")),
-    };
-    let mut new = match obj.get("new_data") {
-        None | Some(Json::Null) => Map::new(),
-        Some(Json::Object(m)) => m.clone(),
-        Some(other) => return Err(format!("new_data is not an object: {other}")),
-    };
-    let mut prev = match obj.get("previous_data") {
-        Some(Json::Object(m)) => m.clone(),
-        _ => Map::new(),
-    };
-    if table == "work_sessions" {
-        for f in WORK_SESSION_LOCAL {
-            new.remove(*f);
-            prev.remove(*f);
-        }
-    }
-    Ok(Decoded { new, prev })
-}
-
-/// For issues, an `issue` key holding an object stands for the whole row (the wrapper
-/// approve/review log); everything else is used as is.
-pub fn unwrap_issue(table: &str, map: &Map<String, Json>) -> Map<String, Json> {
-    if table == "issues" {
-        if let Some(Json::Object(inner)) = map.get("issue") {
-            return inner.clone();
-        }
-    }
-    map.clone()
-}
-
-/// The update diff: every new key (but `id`) missing from or different in prev, then every
-/// prev key (but `id`) missing from new, as null.
-pub fn diff(prev: &Map<String, Json>, new: &Map<String, Json>) -> Vec<(String, Json)> {
-    let changed = new
-        .iter()
-        .filter(|(k, v)| *k != "id" && !prev.get(*k).is_some_and(|p| json_eq(p, v)))
-        .map(|(k, v)| (k.clone(), v.clone()));
-    let dropped = prev
-        .keys()
-        .filter(|k| *k != "id" && !new.contains_key(*k))
-        .map(|k| (k.clone(), Json::Null));
-    changed.chain(dropped).collect()
-}
-
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 /// A value as the text a key column compares with (ids are text).
-fn key_text(v: &Value) -> Option<String> {
+pub(super) fn key_text(v: &Value) -> Option<String> {
     match v {
         Value::Text(t) => Some(t.clone()),
         Value::Integer(i) => Some(i.to_string()),
@@ -189,18 +85,9 @@ impl From<&str> for Reject {
     }
 }
 
-/// What the cycle rule decides for a dependency create.
-enum Cycle {
-    Apply,
-    /// The incoming edge wins: its direct reverse (issue, depends_on) goes.
-    ReplaceReverse(String, String),
-    /// The incoming edge loses (to the event that wrote the reverse edge, when direct).
-    Skip(String, Option<i64>),
-}
-
-struct Fold<'s> {
-    schema: &'s Schema,
-    state: Expected,
+pub(super) struct Fold<'s> {
+    pub(super) schema: &'s Schema,
+    pub(super) state: Expected,
 }
 
 impl Fold<'_> {
@@ -210,11 +97,11 @@ impl Fold<'_> {
             .ok_or_else(|| format!("no such table: {name}"))
     }
 
-    fn rows(&self, table: &str) -> Option<&BTreeMap<String, Row>> {
+    pub(super) fn rows(&self, table: &str) -> Option<&BTreeMap<String, Row>> {
         self.state.rows.get(table)
     }
 
-    fn exists(&self, table: &str, id: &str) -> bool {
+    pub(super) fn exists(&self, table: &str, id: &str) -> bool {
         self.state.row(table, id).is_some()
     }
 
@@ -556,112 +443,15 @@ impl Fold<'_> {
             .insert(id.to_string(), row);
     }
 
-    fn row_mut(&mut self, table: &str, id: &str) -> Option<&mut Row> {
+    pub(super) fn row_mut(&mut self, table: &str, id: &str) -> Option<&mut Row> {
         self.state.rows.get_mut(table)?.get_mut(id)
     }
 
-    fn table_rows<'a>(&'a self, table: &str) -> impl Iterator<Item = (&'a String, &'a Row)> {
+    pub(super) fn table_rows<'a>(
+        &'a self,
+        table: &str,
+    ) -> impl Iterator<Item = (&'a String, &'a Row)> {
         self.rows(table).into_iter().flatten()
-    }
-
-    /// Removes a row and, through ON DELETE CASCADE, every row that references it.
-    fn remove(&mut self, table: &str, id: &str, seq: i64, why: String) {
-        for (child, rid) in self.cascade_set(table, id) {
-            if (child.as_str(), rid.as_str()) == (table, id) {
-                continue;
-            }
-            let why = format!("cascade from {table}/{id}");
-            self.drop_row(&child, &rid, seq, why);
-        }
-        self.drop_row(table, id, seq, why);
-    }
-
-    fn drop_row(&mut self, table: &str, id: &str, seq: i64, why: String) {
-        if let Some(rows) = self.state.rows.get_mut(table) {
-            if rows.remove(id).is_some() {
-                self.state
-                    .removed
-                    .insert((table.to_string(), id.to_string()), Removal { seq, why });
-            }
-        }
-    }
-
-    /// `(table, id)` and every row reachable through cascading foreign keys.
-    fn cascade_set(&self, table: &str, id: &str) -> Vec<(String, String)> {
-        let mut out = vec![(table.to_string(), id.to_string())];
-        let mut i = 0;
-        while i < out.len() {
-            let (t, rid) = out[i].clone();
-            i += 1;
-            let Some(row) = self.state.row(&t, &rid) else {
-                continue;
-            };
-            for (child, fk) in self.schema.referencing(&t).filter(|(_, fk)| fk.cascade) {
-                let Some(parent_key) = row.value(&fk.parent_column).and_then(key_text) else {
-                    continue;
-                };
-                for (cid, crow) in self.table_rows(&child.name) {
-                    let hit = crow.value(&fk.column).and_then(key_text).as_deref()
-                        == Some(parent_key.as_str());
-                    let pair = (child.name.clone(), cid.clone());
-                    if hit && !out.contains(&pair) {
-                        out.push(pair);
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    fn delete(&mut self, table: &str, id: &str, seq: i64) -> Result<(), String> {
-        let doomed = if self.exists(table, id) {
-            self.cascade_set(table, id)
-        } else {
-            Vec::new()
-        };
-        // A row still referenced by a non-cascading key fails the whole event.
-        for (t, rid) in &doomed {
-            let Some(row) = self.state.row(t, rid) else {
-                continue;
-            };
-            for (child, fk) in self.schema.referencing(t).filter(|(_, fk)| !fk.cascade) {
-                let Some(key) = row.value(&fk.parent_column).and_then(key_text) else {
-                    continue;
-                };
-                let holder = self.table_rows(&child.name).find(|(cid, crow)| {
-                    !doomed.contains(&(child.name.clone(), (*cid).clone()))
-                        && crow.value(&fk.column).and_then(key_text).as_deref() == Some(&key)
-                });
-                if let Some((cid, _)) = holder {
-                    return Err(format!(
-                        "FOREIGN KEY constraint failed: {}/{cid} still references {t}/{rid}",
-                        child.name
-                    ));
-                }
-            }
-        }
-        if table == "issues" {
-            let by = Writer {
-                seq,
-                how: How::ParentDeleted,
-            };
-            let children: Vec<String> = self
-                .table_rows("issues")
-                .filter(|(_, r)| r.text("parent_id") == Some(id))
-                .map(|(cid, _)| cid.clone())
-                .collect();
-            for cid in children {
-                if let Some(r) = self.row_mut("issues", &cid) {
-                    let cleared = Cell::new(Expect::Value(Value::Text(String::new())), by);
-                    r.cells.insert("parent_id".into(), cleared);
-                }
-            }
-        }
-        if doomed.is_empty() {
-            return Ok(());
-        }
-        self.remove(table, id, seq, "hard-deleted".into());
-        Ok(())
     }
 
     fn soft_delete(&mut self, table: &str, id: &str, ts: &str, seq: i64) -> Result<(), String> {
@@ -718,50 +508,6 @@ impl Fold<'_> {
         }
         Ok(())
     }
-
-    /// The cycle rule (sync spec §7.8) on the edges the log implies before this event.
-    fn cycle(&self, fields: &Map<String, Json>) -> Cycle {
-        let text = |k: &str| match fields.get(k) {
-            Some(Json::String(s)) if !s.is_empty() => Some(s.clone()),
-            _ => None,
-        };
-        let (Some(issue), Some(on)) = (text("issue_id"), text("depends_on_id")) else {
-            return Cycle::Apply;
-        };
-        let edges: BTreeSet<(String, String)> = self
-            .table_rows("issue_dependencies")
-            .filter(|(_, r)| r.text("relation_type") == Some("depends_on"))
-            .filter_map(|(_, r)| {
-                Some((
-                    r.text("issue_id")?.to_string(),
-                    r.text("depends_on_id")?.to_string(),
-                ))
-            })
-            .collect();
-        if !closes_cycle(&edges, &issue, &on) {
-            return Cycle::Apply;
-        }
-        let incoming = format!("{issue}|{on}");
-        let reverse = format!("{on}|{issue}");
-        if incoming.as_bytes() >= reverse.as_bytes() {
-            // The direct reverse edge, when it is what closes the cycle, names the winner.
-            let by = self
-                .table_rows("issue_dependencies")
-                .find(|(_, r)| {
-                    r.text("issue_id") == Some(&on) && r.text("depends_on_id") == Some(&issue)
-                })
-                .map(|(_, r)| r.created.seq);
-            Cycle::Skip(
-                format!(
-                    "cycle rule: {issue} → {on} would close a cycle and {incoming:?} does not \
-                     sort before {reverse:?}"
-                ),
-                by,
-            )
-        } else {
-            Cycle::ReplaceReverse(on, issue)
-        }
-    }
 }
 
 fn default_of(d: &ColumnDefault) -> Expect {
@@ -769,25 +515,4 @@ fn default_of(d: &ColumnDefault) -> Expect {
         ColumnDefault::Value(v) => Expect::Value(v.clone()),
         ColumnDefault::ApplyTime => Expect::ApplyTime,
     }
-}
-
-/// True when `on == issue` or a path leads from `on` back to `issue`.
-fn closes_cycle(edges: &BTreeSet<(String, String)>, issue: &str, on: &str) -> bool {
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    let mut stack = vec![on];
-    while let Some(node) = stack.pop() {
-        if node == issue {
-            return true;
-        }
-        if !seen.insert(node) {
-            continue;
-        }
-        stack.extend(
-            edges
-                .range((node.to_string(), String::new())..)
-                .take_while(|(from, _)| from == node)
-                .map(|(_, to)| to.as_str()),
-        );
-    }
-    false
 }

@@ -12,27 +12,31 @@
 //! 2. compares every field of every row on every replica with it (`compare`), skipping only
 //!    what `local` lists as unpredictable from the log, with the reason;
 //! 3. follows every intent the engine recorded (what td reported as done, `engine::intent`)
-//!    through the author's action_log, the server's event at the acknowledged seq, and the
-//!    final replicas (`intents`).
+//!    through the author's action_log, the server's event at the acknowledged seq (`intents`),
+//!    and the final replicas (`survival`).
 //!
 //! Schema facts come from td's DDL (`schema`); values are normalized as SQLite stores them
 //! (`value`); `carried` says what one write carries per column; `names` names events.
 
 mod carried;
 mod compare;
+mod cycle;
 mod fold;
 mod intents;
 pub mod local;
 mod names;
+mod payload;
+mod removal;
 mod replica;
 mod schema;
 mod server_log;
 mod state;
+mod survival;
 mod value;
 
 use std::path::Path;
 
-pub use fold::{canonical_action, canonical_table};
+pub use payload::{canonical_action, canonical_table};
 pub use server_log::events_db_path;
 
 use super::{all_label, ActorDb, CheckResult, VerifyError};
