@@ -505,7 +505,6 @@ fn every_check_runs_by_name_through_the_context() {
         owners: &owners,
         idempotency_rounds: 2,
         server: None,
-        events_db: None,
         intents: &[],
     };
     let mut v = Verifier::new();

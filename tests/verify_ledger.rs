@@ -530,7 +530,6 @@ fn check(h: &Harness, kinds: &[CheckKind]) -> Vec<CheckResult> {
         owners: &[],
         idempotency_rounds: 1,
         server: Some(td_e2e::run::server_side(h)),
-        events_db: None,
         intents: &[],
     };
     let mut v = Verifier::new();

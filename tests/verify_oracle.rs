@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use rusqlite::{params, Connection};
 use serde_json::{json, Value as Json};
 use td_e2e::engine::{Intent, IntentKind, IntentTarget, IntentValue};
-use td_e2e::verify::{CheckResult, Verifier};
+use td_e2e::verify::{CheckResult, ServerData, Verifier};
 use verify_support::{assert_all_valid, assert_invalid, failing_names, result, World};
 
 const ID: &str = "td-aaa111";
@@ -220,9 +220,11 @@ fn base_intents() -> Vec<Intent> {
     ]
 }
 
-/// A crafted world: two replicas and a server event log.
+/// A crafted world: two replicas linked to project `p_test`, and the server's data
+/// directory holding that project's event log.
 struct Lab {
     w: World,
+    server: PathBuf,
     events_db: PathBuf,
 }
 
@@ -233,13 +235,19 @@ fn untouched(_: i64, _: &mut Json) {}
 impl Lab {
     fn new() -> Lab {
         let w = World::new(&["alice", "bob"]);
-        let events_db = w.dir.path().join("server/projects/p_test/events.db");
+        w.exec_all("INSERT INTO sync_state (project_id) VALUES ('p_test')");
+        let server = w.dir.path().join("server");
+        let events_db = ServerData::new(&server).events_db("p_test");
         std::fs::create_dir_all(events_db.parent().unwrap()).unwrap();
         Connection::open(&events_db)
             .unwrap()
             .execute_batch(EVENTS_DDL)
             .unwrap();
-        Lab { w, events_db }
+        Lab {
+            w,
+            server,
+            events_db,
+        }
     }
 
     /// Publishes `log`: the server stores each payload after `server`, every author logs
@@ -326,7 +334,8 @@ impl Lab {
 
     fn oracle(&self, intents: &[Intent]) -> Vec<CheckResult> {
         let mut v = Verifier::new();
-        v.oracle(&self.events_db, &self.w.dbs, intents).to_vec()
+        v.oracle(&ServerData::new(&self.server), &self.w.dbs, intents)
+            .to_vec()
     }
 
     fn converged(&self) -> bool {
@@ -715,7 +724,7 @@ fn real_world_server_that_alters_a_title_is_caught() {
     use td_e2e::driver::Driver;
     use td_e2e::engine::{extract_created_id, intent::stamp_now};
     use td_e2e::harness::{Harness, WorldOptions};
-    use td_e2e::verify::{oracle::events_db_path, ActorDb};
+    use td_e2e::verify::ActorDb;
 
     let cfg = HarnessConfig::load_default().expect("harness.toml");
     let h = Harness::setup(&cfg, &WorldOptions::actors(2)).expect("world");
@@ -741,7 +750,8 @@ fn real_world_server_that_alters_a_title_is_caught() {
     let id = extract_created_id(&out.output).expect("created id");
     let push = h.td("alice", &["sync".into(), "--push".into()]).unwrap();
     assert!(push.ok(), "{}", push.output);
-    let events_db = events_db_path(h.world_dir(), &h.project_id());
+    let server = ServerData::new(h.world_dir().join("server-data"));
+    let events_db = server.events_db(&h.project_id());
     {
         let server = Connection::open(&events_db).unwrap();
         server
@@ -780,7 +790,7 @@ fn real_world_server_that_alters_a_title_is_caught() {
         started,
         finished,
     }];
-    let results = v.oracle(&events_db, &dbs, &intents).to_vec();
+    let results = v.oracle(&server, &dbs, &intents).to_vec();
     assert_eq!(
         failing_names(&results),
         ["oracle: intents [alice, bob]"],
@@ -833,5 +843,30 @@ fn same_value_write_under_the_diff_rule_is_explained_not_failed() {
         ),
         "{}",
         r.details
+    );
+}
+
+/// Without one project every replica is linked to, there is no log to fold: Unknown, never
+/// a pass.
+#[test]
+fn replicas_without_one_linked_project_are_unknown() {
+    let lab = Lab::new();
+    lab.publish(&base_log(), &untouched, &untouched);
+    lab.w
+        .exec("bob", "UPDATE sync_state SET project_id = 'p_other'");
+    let results = lab.oracle(&[]);
+    assert_eq!(results.len(), 1, "{results:#?}");
+    assert_eq!(results[0].verdict, td_e2e::verify::Verdict::Unknown);
+    assert!(
+        results[0]
+            .details
+            .contains("replicas are linked to different projects (p_test and p_other on bob)"),
+        "{results:#?}"
+    );
+    lab.w.exec("bob", "DELETE FROM sync_state");
+    let results = lab.oracle(&[]);
+    assert!(
+        results[0].details.contains("bob has no sync_state row"),
+        "{results:#?}"
     );
 }

@@ -34,7 +34,6 @@ use crate::engine::Intent;
 use crate::faults::FaultKind;
 use crate::harness::{Harness, WorldOptions};
 use crate::scenarios::Scenario;
-use crate::verify::oracle;
 use crate::verify::{hygiene, ActorDb, CheckKind, IssueOwner, ServerSide, Verifier, VerifyContext};
 
 /// Extra `sync_all` rounds of the idempotency check, in chaos and steps cases alike.
@@ -303,13 +302,11 @@ fn run_checks(
     idempotency_rounds: usize,
     kinds: &[CheckKind],
 ) -> Verifier {
-    let events_db = oracle::events_db_path(h.world_dir(), &h.project_id());
     let ctx = VerifyContext {
         driver: h,
         owners,
         idempotency_rounds,
         server: Some(server_side(h)),
-        events_db: Some(&events_db),
         intents,
     };
     let mut verifier = Verifier::new();

@@ -147,7 +147,6 @@ fn ledger(h: &Harness) -> Vec<CheckResult> {
         owners: &[],
         idempotency_rounds: 0,
         server: Some(crate::run::server_side(h)),
-        events_db: None,
         intents: &[],
     };
     let mut v = Verifier::new();

@@ -301,9 +301,6 @@ pub struct VerifyContext<'a> {
     /// The server's stores and the actors' device ids, for the ledger checks and heads;
     /// `None` (a driver without a server) makes those checks Unknown, never a pass.
     pub server: Option<ServerSide>,
-    /// The project's event log on the server, for the oracle (`None`: no server to read,
-    /// and the oracle answers Unknown).
-    pub events_db: Option<&'a Path>,
     /// What td reported as done (the chaos engine's intents; empty otherwise).
     pub intents: &'a [Intent],
 }
@@ -396,11 +393,11 @@ impl Verifier {
             | CheckKind::Heads => self.server_check(kind, ctx.server.as_ref(), &dbs),
             CheckKind::Idempotency => self.idempotency(ctx.driver, ctx.idempotency_rounds),
             CheckKind::ReadYourWrites => self.read_your_writes(ctx.driver, ctx.owners),
-            CheckKind::Oracle => match ctx.events_db {
-                Some(events_db) => self.oracle(events_db, &dbs, ctx.intents),
+            CheckKind::Oracle => match &ctx.server {
+                Some(side) => self.oracle(&ServerData::new(&side.data_dir), &dbs, ctx.intents),
                 None => self.push(vec![CheckResult::unknown(
                     "oracle",
-                    "needs the server's data directory (no server event log in this context)",
+                    "needs the server's data directory (no server side in this context)",
                 )]),
             },
             CheckKind::FieldMerge => {
@@ -516,12 +513,12 @@ impl Verifier {
     /// row) and every intent followed end to end; see [`oracle`].
     pub fn oracle(
         &mut self,
-        events_db: &Path,
+        server: &ServerData,
         dbs: &[ActorDb],
         intents: &[Intent],
     ) -> &[CheckResult] {
         let input = oracle::OracleInput {
-            events_db,
+            server,
             dbs,
             intents,
         };

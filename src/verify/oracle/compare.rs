@@ -112,20 +112,14 @@ fn extra_rows(
     ));
 }
 
-/// Why `actor`'s value of this cell is not predictable, if it is not.
-fn excused(table: &str, column: &str, cell: &Cell, actor: &str, names: &Names<'_>) -> bool {
+/// True when this cell is not predictable from the log (see `local`).
+fn excused(table: &str, column: &str, cell: &Cell) -> bool {
     if local::always(table, column) {
         return true;
     }
-    if cell.expect == Expect::ApplyTime {
-        return local::listed(table, column, When::DefaultedToApplyTime).is_some()
-            || local::listed(table, column, When::InitRow).is_some();
-    }
-    local::listed(table, column, When::AuthorOfSoftDelete).is_some()
-        && cell
-            .author_local
-            .iter()
-            .any(|seq| names.author(*seq) == Some(actor))
+    cell.expect == Expect::ApplyTime
+        && (local::listed(table, column, When::DefaultedToApplyTime).is_some()
+            || local::listed(table, column, When::InitRow).is_some())
 }
 
 /// Pushes one violation per column where a replica differs; returns how many values were
@@ -152,7 +146,7 @@ fn field_violations(
                 r.actor,
                 got.map_or("<no such column>".to_string(), render_value)
             ));
-            if excused(table, column, cell, &r.actor, names) {
+            if excused(table, column, cell) {
                 continue;
             }
             compared += 1;

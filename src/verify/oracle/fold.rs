@@ -22,7 +22,6 @@ use rusqlite::types::Value;
 use serde_json::{Map, Value as Json};
 
 use super::cycle::Cycle;
-use super::local::{self, When};
 use super::payload::{canonical_table, decode, diff, is_identifier, unwrap_issue, Decoded};
 use super::schema::{ColumnDefault, Schema, Table, UPSERTED};
 use super::server_log::ServerEvent;
@@ -454,32 +453,34 @@ impl Fold<'_> {
         self.rows(table).into_iter().flatten()
     }
 
+    /// Soft delete: `deleted_at`, and `updated_at` where the table has it, at the event time
+    /// (docs/deviations.md: "Soft delete stamps `updated_at` too").
     fn soft_delete(&mut self, table: &str, id: &str, ts: &str, seq: i64) -> Result<(), String> {
         let t = self.table(table)?;
-        let Some(col) = t.column("deleted_at") else {
+        let Some(del) = t.column("deleted_at") else {
             return Err(format!("no such column: {table}.deleted_at"));
         };
         let at = event_time_text(ts).ok_or_else(|| format!("invalid client_timestamp {ts:?}"))?;
-        let at = with_affinity(col.affinity, Value::Text(at));
-        let local: Vec<String> = t
-            .columns
-            .iter()
-            .filter(|c| local::listed(table, &c.name, When::AuthorOfSoftDelete).is_some())
-            .map(|c| c.name.clone())
-            .collect();
+        let mut stamps = vec![(
+            "deleted_at".to_string(),
+            with_affinity(del.affinity, Value::Text(at.clone())),
+        )];
+        if let Some(upd) = t.column("updated_at") {
+            stamps.push((
+                "updated_at".to_string(),
+                with_affinity(upd.affinity, Value::Text(at)),
+            ));
+        }
         if let Some(r) = self.row_mut(table, id) {
             let by = Writer {
                 seq,
                 how: How::EventTime,
             };
-            r.cells
-                .insert("deleted_at".into(), Cell::new(Expect::Value(at), by));
-            for c in local {
-                if let Some(cell) = r.cells.get_mut(&c) {
-                    cell.author_local.push(seq);
-                }
+            for (c, v) in &stamps {
+                r.cells
+                    .insert(c.clone(), Cell::new(Expect::Value(v.clone()), by));
             }
-            self.note_writes(seq, ["deleted_at".to_string()].into_iter());
+            self.note_writes(seq, stamps.into_iter().map(|(c, _)| c));
         }
         Ok(())
     }

@@ -292,7 +292,7 @@ fn check_server_event(
     let same = ev.entity_id == row.entity_id
         && canonical_table(&ev.entity_type) == Some(table)
         && ev.action_type == action
-        && ev.client_action_id == row.rowid;
+        && ev.client_action_id == Some(row.rowid);
     if !same {
         return Err(format!(
             "acknowledged at seq {seq} (action_log row {} {} {}), but the server's seq {seq} is \
@@ -304,6 +304,7 @@ fn check_server_event(
             ev.entity_type,
             ev.entity_id,
             ev.client_action_id
+                .map_or("<not an integer>".to_string(), |c| c.to_string())
         ));
     }
     let (new, prev) = event_json(table, &ev.payload);

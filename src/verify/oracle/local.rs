@@ -6,8 +6,6 @@
 pub enum When {
     /// On every replica, always.
     Always,
-    /// On each author of a soft delete of the row, until a later event writes the field.
-    AuthorOfSoftDelete,
     /// On every replica, when the row's last full-row write left the column out and the
     /// column defaults to `CURRENT_TIMESTAMP` (the apply time, which differs per replica).
     DefaultedToApplyTime,
@@ -57,14 +55,6 @@ pub const LOCAL_FIELDS: &[LocalField] = &[
         "repo_root",
         When::Always,
         "local by design (sync spec §2.3): scrubbed from every payload, each client keeps its own",
-    ),
-    field(
-        "issues",
-        "updated_at",
-        When::AuthorOfSoftDelete,
-        "td delete sets deleted_at and updated_at to its own NOW but logs neither; the echo \
-         restores deleted_at to the event time, peers leave updated_at alone (sync spec §7.5, \
-         §9.16), so each deleting author keeps its own updated_at",
     ),
     field(
         "boards",
@@ -117,8 +107,7 @@ mod tests {
     fn lookups() {
         assert!(always("work_sessions", "repo_root"));
         assert!(!always("issues", "title"));
-        assert!(listed("issues", "updated_at", When::AuthorOfSoftDelete).is_some());
         assert!(listed("comments", "created_at", When::DefaultedToApplyTime).is_some());
-        assert!(listed("issues", "title", When::AuthorOfSoftDelete).is_none());
+        assert!(listed("issues", "updated_at", When::Always).is_none());
     }
 }

@@ -34,18 +34,15 @@ mod state;
 mod survival;
 mod value;
 
-use std::path::Path;
-
 pub use payload::{canonical_action, canonical_table};
-pub use server_log::events_db_path;
 
-use super::{all_label, ActorDb, CheckResult, VerifyError};
+use super::{all_label, ActorDb, CheckResult, ServerData, VerifyError};
 use crate::engine::Intent;
 
 /// What the oracle reads.
 pub struct OracleInput<'a> {
-    /// The project's `events.db` on the server.
-    pub events_db: &'a Path,
+    /// The server's data directory (the log of the project the replicas are linked to).
+    pub server: &'a ServerData,
     pub dbs: &'a [ActorDb],
     /// What td reported as done (empty outside chaos runs).
     pub intents: &'a [Intent],
@@ -55,7 +52,8 @@ pub struct OracleInput<'a> {
 /// result per synced table, one for the server log, one for the intents.
 pub fn check(input: &OracleInput<'_>) -> Result<Vec<CheckResult>, VerifyError> {
     let schema = schema::Schema::load()?;
-    let events = server_log::read(input.events_db)?;
+    let project = server_log::project(input.dbs)?;
+    let events = server_log::read(input.server, &project)?;
     let replicas = input
         .dbs
         .iter()

@@ -1,36 +1,24 @@
-//! The project's event log, read in-process and read-only from the server's store
-//! (`<SYNC_PROJECT_DATA_DIR>/<project_id>/events.db`, td-sync `store/events.rs`).
+//! The project's event log, read in-process and read-only from the server's own store
+//! through [`ServerData`] (`<data_dir>/projects/<project_id>/events.db`, td-sync
+//! `store/events.rs`), with each payload parsed.
 //!
-//! Read raw: the payload is the stored text, parsed here; nothing of the server's pull path
-//! (its scrub of work_session paths included) is used, so a server that stores something
-//! other than what it acknowledged is seen as it is.
+//! Read raw: nothing of the server's pull path (its scrub of work_session paths included)
+//! is used, so a server that stores something other than what it acknowledged is seen as
+//! it is. The project is the one every replica's sync_state links to.
 
-use std::path::{Path, PathBuf};
-
-use rusqlite::types::Value;
 use serde_json::Value as Json;
 
-use super::super::db::{as_int, as_text, ReadOnlyDb};
-use super::super::VerifyError;
+use super::super::ledger::linked_project;
+use super::super::server_db::{self, ServerData};
+use super::super::{ActorDb, VerifyError};
 
-/// Where the harness's server keeps a project's event log: the world's `server-data/`
-/// holds `server.db` and `projects/` (the harness sets `SYNC_PROJECT_DATA_DIR` to it), and
-/// td-sync keeps one `events.db` per project directory.
-pub fn events_db_path(world_dir: &Path, project_id: &str) -> PathBuf {
-    world_dir
-        .join("server-data")
-        .join("projects")
-        .join(project_id)
-        .join("events.db")
-}
-
-/// One stored event.
+/// One stored event, payload parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerEvent {
     pub seq: i64,
     pub device_id: String,
-    pub session_id: String,
-    pub client_action_id: i64,
+    /// `None` when the stored client_action_id is not an integer (a tampered store).
+    pub client_action_id: Option<i64>,
     pub action_type: String,
     pub entity_type: String,
     pub entity_id: String,
@@ -39,39 +27,43 @@ pub struct ServerEvent {
     pub client_timestamp: String,
 }
 
-const SELECT: &str = "SELECT server_seq, device_id, session_id, client_action_id, action_type, \
-    entity_type, entity_id, payload, client_timestamp FROM events ORDER BY server_seq";
-
-/// Every event of the log at `path`, in server_seq order.
-pub fn read(path: &Path) -> Result<Vec<ServerEvent>, VerifyError> {
-    let db = ReadOnlyDb::open(path)?;
-    let rows = db.rows(SELECT, [])?;
-    rows.iter()
-        .map(|r| event(r).ok_or_else(|| bad_row(path, r)))
-        .collect()
+impl From<server_db::ServerEvent> for ServerEvent {
+    fn from(e: server_db::ServerEvent) -> ServerEvent {
+        ServerEvent {
+            seq: e.seq,
+            client_action_id: e.client_action(),
+            payload: serde_json::from_str(&e.payload).map_err(|_| e.payload.clone()),
+            device_id: e.device_id,
+            action_type: e.action_type,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            client_timestamp: e.client_timestamp,
+        }
+    }
 }
 
-fn event(r: &[Value]) -> Option<ServerEvent> {
-    let text = |i: usize| as_text(r.get(i)?).map(str::to_string);
-    let raw = text(7)?;
-    Some(ServerEvent {
-        seq: as_int(r.first()?)?,
-        device_id: text(1)?,
-        session_id: text(2)?,
-        client_action_id: as_int(r.get(3)?)?,
-        action_type: text(4)?,
-        entity_type: text(5)?,
-        entity_id: text(6)?,
-        payload: serde_json::from_str(&raw).map_err(|_| raw),
-        client_timestamp: text(8)?,
-    })
+/// The project every replica is linked to; replicas that are unlinked or disagree leave
+/// nothing to fold (an error, so the oracle is Unknown, never a pass).
+pub fn project(dbs: &[ActorDb]) -> Result<String, VerifyError> {
+    let mut found: Option<String> = None;
+    for db in dbs {
+        let link =
+            linked_project(db)?.map_err(|why| VerifyError::Setup(format!("oracle: {why}")))?;
+        match &found {
+            Some(p) if *p != link.project_id => {
+                return Err(VerifyError::Setup(format!(
+                    "oracle: replicas are linked to different projects ({p} and {} on {})",
+                    link.project_id, db.actor
+                )))
+            }
+            _ => found = Some(link.project_id),
+        }
+    }
+    found.ok_or_else(|| VerifyError::Setup("oracle: no replica to read".into()))
 }
 
-fn bad_row(path: &Path, r: &[Value]) -> VerifyError {
-    let shown: Vec<String> = r.iter().map(super::super::db::render_value).collect();
-    VerifyError::Setup(format!(
-        "oracle: {} has an events row of unexpected types: [{}]",
-        path.display(),
-        shown.join(", ")
-    ))
+/// Every event of `project_id`'s log, in server_seq order.
+pub fn read(server: &ServerData, project_id: &str) -> Result<Vec<ServerEvent>, VerifyError> {
+    let store = server.open_events(project_id)?;
+    Ok(store.events()?.into_iter().map(ServerEvent::from).collect())
 }

@@ -52,18 +52,11 @@ pub enum Expect {
 pub struct Cell {
     pub expect: Expect,
     pub by: Writer,
-    /// Soft deletes (seqs) since the cell was last written whose authors may each hold
-    /// their own unlogged value (see `local`).
-    pub author_local: Vec<i64>,
 }
 
 impl Cell {
     pub fn new(expect: Expect, by: Writer) -> Cell {
-        Cell {
-            expect,
-            by,
-            author_local: Vec::new(),
-        }
+        Cell { expect, by }
     }
 
     /// The value when it is predictable.
