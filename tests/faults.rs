@@ -32,13 +32,7 @@ fn create(h: &Harness, actor: &str, title: &str) -> String {
 }
 
 fn every_request(actor: &str, kind: FaultKind) -> Fault {
-    let mut rates = RequestRates::default();
-    rates.basis_points.insert(kind, 10_000);
-    Fault::Requests {
-        actor: actor.into(),
-        rates,
-        seed: 7,
-    }
+    Fault::every_request(actor, kind)
 }
 
 /// The server's stored events as (device, session, client_action_id, entity_id).
@@ -62,15 +56,19 @@ fn count_of(h: &Harness, kind: FaultKind) -> u64 {
     h.faults().counts().get(&kind).copied().unwrap_or(0)
 }
 
-fn unsynced(h: &Harness, actor: &str) -> i64 {
+/// One value of a read-only query on `actor`'s database.
+fn scalar<T: rusqlite::types::FromSql>(h: &Harness, actor: &str, sql: &str) -> T {
     let conn =
         Connection::open_with_flags(h.db_path(actor), OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    conn.query_row(
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn unsynced(h: &Harness, actor: &str) -> i64 {
+    scalar(
+        h,
+        actor,
         "SELECT COUNT(*) FROM action_log WHERE synced_at IS NULL AND undone = 0",
-        [],
-        |r| r.get(0),
     )
-    .unwrap()
 }
 
 #[test]
@@ -405,14 +403,11 @@ fn the_same_seed_fires_the_same_faults_at_the_same_requests() {
 }
 
 fn newest_local_stamp(h: &Harness, actor: &str) -> String {
-    let conn =
-        Connection::open_with_flags(h.db_path(actor), OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    conn.query_row(
+    scalar(
+        h,
+        actor,
         "SELECT timestamp FROM action_log WHERE synced_at IS NULL ORDER BY rowid DESC LIMIT 1",
-        [],
-        |r| r.get(0),
     )
-    .unwrap()
 }
 
 fn epoch_of(stamp: &str) -> i64 {

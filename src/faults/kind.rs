@@ -197,6 +197,18 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Per-request fault `kind` on every request of `actor` that it applies to (steps and
+    /// scenarios that want it to happen now, not by chance).
+    pub fn every_request(actor: &str, kind: FaultKind) -> Fault {
+        let mut rates = RequestRates::default();
+        rates.basis_points.insert(kind, 10_000);
+        Fault::Requests {
+            actor: actor.into(),
+            rates,
+            seed: 0,
+        }
+    }
+
     /// The kind a report counts this fault under (`Requests` counts per firing instead).
     pub fn kind(&self) -> Option<FaultKind> {
         match self {

@@ -25,16 +25,6 @@ pub fn kill_during_push_soak(h: &Harness, _seed: u64) -> Vec<CheckResult> {
     kill_loop(h, "kill_during_push_soak", KILL_ROUNDS_SOAK)
 }
 
-fn every_request(actor: &str, kind: FaultKind) -> Fault {
-    let mut rates = RequestRates::default();
-    rates.basis_points.insert(kind, 10_000);
-    Fault::Requests {
-        actor: actor.into(),
-        rates,
-        seed: 0,
-    }
-}
-
 fn kill_loop(h: &Harness, name: &'static str, rounds: usize) -> Vec<CheckResult> {
     let mut c = Ctx::new(h, name);
     let actors = h.actors();
@@ -52,7 +42,7 @@ fn kill_loop(h: &Harness, name: &'static str, rounds: usize) -> Vec<CheckResult>
         } else {
             FaultKind::ClientKill
         };
-        if let Err(e) = h.faults().invoke(&every_request(actor, kind)) {
+        if let Err(e) = h.faults().invoke(&Fault::every_request(actor, kind)) {
             c.fail("invoke", e.to_string());
             return c.finish();
         }

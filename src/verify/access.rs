@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use super::db::{as_int, as_text, ReadOnlyDb};
+use super::db::{as_text, pull_cursor, ReadOnlyDb};
 use super::server_db::ServerEvent;
 use super::{CheckResult, VerifyError};
 
@@ -66,14 +66,7 @@ pub fn holds_none(
             found.push(format!("{who} holds issue {id}, which it may not see"));
         }
     }
-    let cursor = r
-        .rows(
-            "SELECT COALESCE(MAX(last_pulled_server_seq), 0) FROM sync_state",
-            [],
-        )?
-        .first()
-        .and_then(|row| as_int(&row[0]))
-        .unwrap_or(0);
+    let cursor = pull_cursor(&r)?;
     if cursor > max {
         found.push(format!("{who}'s pull cursor is at {cursor}, past {max}"));
     }

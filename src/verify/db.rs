@@ -14,6 +14,18 @@ use rusqlite::{Connection, OpenFlags, Params};
 
 use super::VerifyError;
 
+/// The highest pull cursor in a client database's `sync_state` (0 before its first pull).
+pub fn pull_cursor(db: &ReadOnlyDb) -> Result<i64, VerifyError> {
+    Ok(db
+        .rows(
+            "SELECT COALESCE(MAX(last_pulled_server_seq), 0) FROM sync_state",
+            [],
+        )?
+        .first()
+        .and_then(|row| as_int(&row[0]))
+        .unwrap_or(0))
+}
+
 /// One result row, values in select order.
 pub type Row = Vec<Value>;
 

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::db::{as_int, as_text, ReadOnlyDb};
+use super::db::{as_int, as_text, pull_cursor, ReadOnlyDb};
 use super::server_db::{ServerData, ServerEvent};
 use super::{CheckResult, VerifyError};
 
@@ -126,14 +126,7 @@ impl SessionMonitor {
 
 fn read(db: &Path) -> Result<Seen, VerifyError> {
     let r = ReadOnlyDb::open(db)?;
-    let cursor = r
-        .rows(
-            "SELECT COALESCE(MAX(last_pulled_server_seq), 0) FROM sync_state",
-            [],
-        )?
-        .first()
-        .and_then(|row| as_int(&row[0]))
-        .unwrap_or(0);
+    let cursor = pull_cursor(&r)?;
     let mut seen = Seen {
         cursor,
         ..Seen::default()
