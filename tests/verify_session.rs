@@ -128,3 +128,47 @@ fn a_resurrected_issue_without_a_restore_fails() {
         r.details
     );
 }
+
+const OWN_WRITE: &str = "INSERT INTO action_log (id, session_id, action_type, entity_type, \
+    entity_id, previous_data, new_data, timestamp, synced_at, server_seq) VALUES ('al-1', \
+    'ses', 'update', 'issue', 'td-a', '{\"id\":\"td-a\",\"title\":\"a\"}', \
+    '{\"id\":\"td-a\",\"title\":\"mine\"}', '2026-01-01T00:00:00Z', '2026-01-01', 3);";
+
+#[test]
+fn an_acknowledged_write_the_replica_does_not_show_fails() {
+    let (w, s) = setup();
+    let mut m = monitor(&w, &s);
+    s.exec(P, &event(3, "update", "td-a"));
+    // The server acknowledged alice's title at seq 3, but her replica still shows "a".
+    w.exec(
+        "alice",
+        &format!("{OWN_WRITE} UPDATE sync_state SET last_pulled_server_seq = 3;"),
+    );
+    m.after_sync("alice", &w.path("alice"));
+    let r = m.result();
+    assert!(!r.passed());
+    assert!(
+        r.details.contains(
+            r#"acknowledged at seq 3 set td-a.title = "mine", but its replica holds Some("a")"#
+        ),
+        "{}",
+        r.details
+    );
+}
+
+#[test]
+fn a_later_event_excuses_an_overwritten_write() {
+    let (w, s) = setup();
+    let mut m = monitor(&w, &s);
+    s.exec(
+        P,
+        &(event(3, "update", "td-a") + &event(4, "update", "td-a")),
+    );
+    w.exec(
+        "alice",
+        &format!("{OWN_WRITE} UPDATE sync_state SET last_pulled_server_seq = 4;"),
+    );
+    m.after_sync("alice", &w.path("alice"));
+    let r = m.result();
+    assert!(r.passed(), "{}", r.details);
+}

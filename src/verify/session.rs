@@ -5,7 +5,10 @@
 //!   live never vanishes (or turns deleted) unless a delete in the server's log between the
 //!   two syncs explains it;
 //! - no resurrection: an issue it has seen deleted is live again only if a restore (or a
-//!   re-create) in the log between the two syncs explains it.
+//!   re-create) in the log between the two syncs explains it;
+//! - read-your-writes: each issue write of its own that the server acknowledged in that
+//!   window shows with the value it wrote, unless a later event in the window touched the
+//!   issue.
 //!
 //! Entry type: [`SessionMonitor`]; [`SessionMonitor::result`] is the check's verdict.
 
@@ -58,6 +61,11 @@ impl SessionMonitor {
     fn observe(&mut self, actor: &str, db: &Path) -> Result<(), VerifyError> {
         let now = read(db)?;
         self.observed += 1;
+        let since = self.seen.get(actor).map_or(0, |s| s.cursor);
+        if now.cursor >= since {
+            let window = self.window(since, now.cursor)?;
+            self.read_your_writes(actor, db, since, now.cursor, &window)?;
+        }
         let Some(before) = self.seen.insert(actor.to_string(), now.clone()) else {
             return Ok(());
         };
@@ -101,6 +109,50 @@ impl SessionMonitor {
         Ok(())
     }
 
+    /// The actor's own issue writes acknowledged at seqs in `(after, upto]` must show with
+    /// the values they wrote, unless a later event in the window touched the same issue.
+    fn read_your_writes(
+        &mut self,
+        actor: &str,
+        db: &Path,
+        after: i64,
+        upto: i64,
+        window: &[ServerEvent],
+    ) -> Result<(), VerifyError> {
+        let r = ReadOnlyDb::open(db)?;
+        let own = r.rows(
+            "SELECT server_seq, action_type, entity_id, COALESCE(previous_data, ''), \
+             COALESCE(new_data, '') FROM action_log WHERE server_seq > ?1 AND server_seq <= ?2 \
+             AND entity_type IN ('issue', 'issues') AND action_type IN ('create', 'update') \
+             AND undone = 0 ORDER BY server_seq",
+            [after, upto],
+        )?;
+        for row in own {
+            let (seq, id) = (as_int(&row[0]).unwrap_or(0), as_text(&row[2]).unwrap_or(""));
+            if window.iter().any(|e| e.entity_id == id && e.seq > seq) {
+                continue;
+            }
+            let prev = json_fields(as_text(&row[3]).unwrap_or(""));
+            let new = json_fields(as_text(&row[4]).unwrap_or(""));
+            for field in RYW_FIELDS {
+                let Some(want) = new.get(*field).filter(|v| prev.get(*field) != Some(*v)) else {
+                    continue;
+                };
+                let held = r.rows(&format!("SELECT {field} FROM issues WHERE id = ?1"), [id])?;
+                let held = held
+                    .first()
+                    .map(|row| as_text(&row[0]).unwrap_or("").to_string());
+                if held.as_deref() != Some(want.as_str()) {
+                    self.violations.push(format!(
+                        "{actor}: its write acknowledged at seq {seq} set {id}.{field} = \
+                         {want:?}, but its replica holds {held:?} and no later event touched {id}"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Issue events with `after < seq <= upto`.
     fn window(&self, after: i64, upto: i64) -> Result<Vec<ServerEvent>, VerifyError> {
         if upto <= after {
@@ -122,6 +174,26 @@ impl SessionMonitor {
             &self.violations,
         )
     }
+}
+
+/// Text fields read-your-writes compares (as td writes them into `new_data`).
+const RYW_FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "status",
+    "type",
+    "priority",
+    "acceptance",
+];
+
+/// The string fields of an entity JSON (`null` and absent read as absent).
+fn json_fields(text: &str) -> BTreeMap<String, String> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(text) else {
+        return BTreeMap::new();
+    };
+    map.into_iter()
+        .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+        .collect()
 }
 
 fn read(db: &Path) -> Result<Seen, VerifyError> {
