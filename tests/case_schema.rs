@@ -47,6 +47,7 @@ fn a_full_chaos_case_parses() {
                 partition_actions: (3, 12),
                 ..FaultPlan::default()
             },
+            access: AccessPlan::default(),
         })
     );
 }
@@ -496,4 +497,25 @@ fn bad_fault_steps_are_located() {
         );
         assert!(e.line >= 3, "{line}: {e}");
     }
+}
+
+#[test]
+fn an_access_table_parses_and_a_removal_needs_a_reader() {
+    let text = "kind = \"chaos\"\nactors = 2\nactions = 5\n[access]\nreader = true\noutsider = true\nremove_reader_after = 7\n";
+    let CaseKind::Chaos(c) = parse_str(text).unwrap().kind else {
+        panic!()
+    };
+    assert_eq!(
+        c.access,
+        AccessPlan {
+            reader: true,
+            outsider: true,
+            remove_reader_after: 7
+        }
+    );
+    let e = err("kind = \"chaos\"\nactors = 2\nactions = 5\n[access]\nremove_reader_after = 7\n");
+    assert_eq!(e.key.as_deref(), Some("access.remove_reader_after"), "{e}");
+    assert_eq!(e.line, 5, "{e}");
+    let e = err("kind = \"chaos\"\nactors = 2\nactions = 5\n[access]\nwriter = true\n");
+    assert!(e.to_string().contains("unknown field `writer`"), "{e}");
 }

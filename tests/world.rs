@@ -75,6 +75,7 @@ fn three_actor_chaos_200_actions_passes_every_check() {
         checks: CheckKind::ALL.to_vec(),
         idempotency_rounds: td_e2e::run::IDEMPOTENCY_ROUNDS,
         expect_quarantine: Vec::new(),
+        access: Default::default(),
     };
     let mut out = CaseOutcome::new("tests/world/chaos-3");
     out.seed = Some(seed);

@@ -117,6 +117,23 @@ pub struct ChaosCase {
     pub verify: Vec<CheckKind>,
     /// Faults injected during the run (none by default).
     pub faults: FaultPlan,
+    /// Readers and outsiders beside the actors (none by default).
+    pub access: AccessPlan,
+}
+
+/// Devices beside the actors that try the access rules during a chaos run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccessPlan {
+    pub reader: bool,
+    pub outsider: bool,
+    /// Successful syncs after which the reader is removed (0 = never).
+    pub remove_reader_after: u64,
+}
+
+impl AccessPlan {
+    pub fn is_empty(&self) -> bool {
+        !self.reader && !self.outsider
+    }
 }
 
 /// A named scenario from `src/scenarios/`.

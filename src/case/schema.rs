@@ -42,6 +42,8 @@ pub(super) struct ChaosFile {
     pub ignored: bool,
     /// Optional fault injection.
     pub faults: Option<FaultsFile>,
+    /// Optional outsiders and readers beside the actors.
+    pub access: Option<AccessFile>,
     /// Kinds of remote events a replica may skip (quarantine) without failing the case:
     /// an entity type (`issue_dependencies`) or `action_type:entity_type`.
     #[allow(dead_code)]
@@ -90,6 +92,22 @@ pub(super) struct FaultsFile {
     pub clock_skew: Option<Spanned<Vec<String>>>,
     /// % of iterations where one actor's clock jumps (±1 minute to 3 days).
     pub clock_jump: Option<Spanned<toml::Value>>,
+}
+
+/// `[access]` of a chaos case: devices beside the actors that try the server's access rules
+/// through real clients during the run.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AccessFile {
+    /// A user invited as `reader`: it pulls, its pushes must be refused.
+    #[serde(default)]
+    pub reader: bool,
+    /// A user logged in to the same server and never invited: refused everything.
+    #[serde(default)]
+    pub outsider: bool,
+    /// Remove the reader from the project after this many successful syncs (0 = never):
+    /// from then on nothing with a later seq may reach it.
+    pub remove_reader_after: Option<Spanned<i64>>,
 }
 
 /// `kind = "scenario"`: a named scenario of `src/scenarios/`.

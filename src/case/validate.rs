@@ -145,6 +145,22 @@ fn chaos(cx: &Cx<'_>, f: ChaosFile) -> Result<(bool, CaseKind), CaseError> {
         None => Default::default(),
         Some(x) => validate_faults::plan(cx, x, actors)?,
     };
+    let access = match &f.access {
+        None => super::AccessPlan::default(),
+        Some(a) => super::AccessPlan {
+            reader: a.reader,
+            outsider: a.outsider,
+            remove_reader_after: match &a.remove_reader_after {
+                None => 0,
+                Some(n) => cx.value(
+                    n,
+                    "access.remove_reader_after",
+                    |n| non_negative(n).filter(|_| a.reader),
+                    |n| format!("remove_reader_after needs reader = true and a count ≥ 0, got {n}"),
+                )?,
+            },
+        },
+    };
     let case = ChaosCase {
         actors,
         budget,
@@ -153,6 +169,7 @@ fn chaos(cx: &Cx<'_>, f: ChaosFile) -> Result<(bool, CaseKind), CaseError> {
         conflict_rate,
         verify,
         faults,
+        access,
     };
     Ok((f.ignored, CaseKind::Chaos(case)))
 }

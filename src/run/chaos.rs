@@ -24,6 +24,8 @@ pub struct ChaosParams {
     pub idempotency_rounds: usize,
     /// Remote-event kinds a replica may quarantine.
     pub expect_quarantine: Vec<String>,
+    /// Readers and outsiders beside the actors.
+    pub access: crate::case::AccessPlan,
 }
 
 /// Prints progress to stderr at most every few seconds and at the end.
@@ -55,7 +57,17 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
     let mut printer = progress_printer(out.name.clone());
     let server = super::server_side(h);
     let mut monitor = SessionMonitor::new(ServerData::new(&server.data_dir), h.project_id());
-    let mut observe = |actor: &str| monitor.after_sync(actor, &h.db_path(actor));
+    let mut access = match super::access::AccessProbe::setup(h, p.access) {
+        Ok(a) => a,
+        Err(e) => {
+            out.error(format!("access devices: {e}"), e);
+            return;
+        }
+    };
+    let mut observe = |actor: &str| {
+        monitor.after_sync(actor, &h.db_path(actor));
+        access.after_sync();
+    };
     let hooks = ChaosHooks {
         history: Arc::clone(&history),
         nemesis: Some(h.faults()),
@@ -80,6 +92,7 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
         }
     };
     let session = monitor.result();
+    let access = access.finish();
     out.enter("heal");
     if let Err(e) = h.faults().heal() {
         out.error(format!("heal failed: {e}"), format!("heal failed: {e}"));
@@ -149,6 +162,7 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
         .into_iter()
         .chain(fault_results)
         .chain([session, drift])
+        .chain(access)
         .chain(hygiene)
         .collect();
     let mut report = ChaosReport::new(

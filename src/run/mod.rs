@@ -9,6 +9,7 @@
 //! - `chaos`, `scenario`, `steps`: one file per case kind; `seed`: where seeds come from;
 //! - `outcome`: what a case produced and its failure text; `reports`: JUnit and JSON files.
 
+mod access;
 mod chaos;
 mod liveness;
 mod outcome;
@@ -264,6 +265,7 @@ fn chaos_params(case: &Case, seed: u64) -> ChaosParams {
         checks,
         idempotency_rounds: IDEMPOTENCY_ROUNDS,
         expect_quarantine: case.expect_quarantine.clone(),
+        access: c.access,
     }
 }
 
