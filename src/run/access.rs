@@ -57,7 +57,7 @@ impl<'h> AccessProbe<'h> {
         {
             self.remove_reader();
         }
-        if self.syncs % PROBE_EVERY == 0 {
+        if self.syncs.is_multiple_of(PROBE_EVERY) {
             self.probe();
         }
     }
