@@ -1,6 +1,7 @@
 //! Harness speed (`cargo bench -p td-e2e --bench harness`): world setup time (median of 10),
 //! chaos actions per second, and the share of chaos wall time spent outside td processes
-//! (harness overhead: generation, classification, model refreshes, bookkeeping), and the fault
+//! with where the chaos wall time goes (td actions, td syncs, model refreshes, database reads,
+//! observers, the loop itself), and the fault
 //! proxy's overhead: median `td sync` through the proxy vs straight to the server, in one run.
 
 use std::sync::Arc;
@@ -45,16 +46,17 @@ fn main() {
         let t = Instant::now();
         let out = run_chaos(&h, &ChaosConfig::new(7, 300), hooks).expect("chaos");
         let wall = t.elapsed();
-        let in_td: u64 = history.records().iter().map(|r| r.duration_ns).sum();
-        let outside = wall.as_secs_f64() - in_td as f64 / 1e9;
+        let profile = out.engine.profile();
         println!(
-            "chaos {actors} actors: {} actions in {:.2}s = {:.1} actions/s; {} td runs; outside td processes: {:.1}% of wall time",
+            "chaos {actors} actors: {} actions in {:.2}s = {:.1} actions/s; {} sync points; \
+             outside td processes: {:.1}% of wall time",
             out.actions_done,
             wall.as_secs_f64(),
             out.actions_done as f64 / wall.as_secs_f64(),
-            history.len(),
-            100.0 * outside / wall.as_secs_f64()
+            out.syncs,
+            profile.outside_td_percent(wall)
         );
+        print!("{}", profile.render(wall));
     }
 }
 

@@ -63,6 +63,12 @@ pub struct ChaosReport {
     /// How the world converged after heal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub convergence: Option<ConvergenceStats>,
+    /// Wall time per phase (setup, chaos, heal, sync_all, final reads, verify), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases_ms: Vec<(String, u64)>,
+    /// Where the chaos phase's time went (td actions, td syncs, refreshes, reads, observers).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub chaos_time_ms: BTreeMap<String, u64>,
 }
 
 /// The nemesis's part of a run.
@@ -154,6 +160,8 @@ impl ChaosReport {
             pass,
             faults: None,
             convergence: None,
+            phases_ms: Vec::new(),
+            chaos_time_ms: BTreeMap::new(),
         }
     }
 
@@ -193,6 +201,24 @@ impl ChaosReport {
             rounds: rounds as u64,
             millis: elapsed.as_millis() as u64,
         });
+    }
+
+    pub fn set_phases(&mut self, phases: &[(&'static str, std::time::Duration)]) {
+        self.phases_ms = phases
+            .iter()
+            .map(|(p, d)| (p.to_string(), d.as_millis() as u64))
+            .collect();
+    }
+
+    pub fn set_chaos_time(&mut self, p: &crate::engine::profile::Profile) {
+        let ms = |d: std::time::Duration| d.as_millis() as u64;
+        self.chaos_time_ms = BTreeMap::from([
+            ("td_actions".to_string(), ms(p.td_actions)),
+            ("td_syncs".to_string(), ms(p.td_syncs)),
+            ("refresh".to_string(), ms(p.refresh)),
+            ("db_reads".to_string(), ms(p.db_reads)),
+            ("observers".to_string(), ms(p.observers)),
+        ]);
     }
 
     /// Pretty JSON with 2-space indent.

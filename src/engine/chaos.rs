@@ -8,11 +8,13 @@ use std::time::{Duration, Instant};
 
 use rand_pcg::Pcg64;
 
+use super::profile::Timer;
 use super::seeds::{self, intn, Purpose};
 use super::{ChaosEngine, EngineError};
 use crate::driver::Driver;
 use crate::faults::{Fault, FaultPlan, FaultSchedule, Nemesis};
 use crate::history::{OpResult, OperationHistory, OperationRecord};
+use crate::sync_plan::{pulled_something, SyncPlan};
 
 /// How often the loop syncs: a batch size drawn uniformly from the mode's range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,7 +359,7 @@ impl Run<'_, '_> {
             nemesis
                 .end(&Fault::ServerPause)
                 .map_err(EngineError::Nemesis)?;
-            engine.refresh_index(first)?;
+            engine.refresh_if_stale(first)?;
         }
         self.sync_point_inner(engine)
     }
@@ -373,44 +375,58 @@ impl Run<'_, '_> {
             order.truncate(1 + intn(rng, n));
             for a in order {
                 let _ = self.sync_one(engine, a);
-                engine.refresh_index(a)?;
+                engine.refresh_if_stale(a)?;
             }
             return Ok(());
         }
-        if self.nemesis.is_some() {
-            // Every actor, every round, one by one: each sync's outcome is judged on its own.
-            // An actor a fault kept from syncing sits out the later rounds (it would only
-            // wait for the same timeout again).
-            let mut out = vec![false; n];
-            for _ in 0..SYNC_ALL_ROUNDS {
-                for (a, sat_out) in out.iter_mut().enumerate() {
-                    if !*sat_out {
-                        *sat_out = matches!(self.sync_one(engine, a), SyncEnd::Info(_));
-                    }
-                }
-            }
-            return engine.refresh_all();
-        }
-        let started = Instant::now();
-        let result = engine.driver.sync_all();
-        let error = result.err().map(|e| format!("sync_all: {e}"));
-        record_sync(
-            &engine.history,
-            "sync_all",
-            "*",
-            started,
-            "",
-            error.as_deref().map(|e| (OpResult::UnexpectedFail, e)),
-        );
-        self.sync_errors.extend(error);
-        engine.refresh_all()
+        self.sync_everyone(engine);
+        (0..n).try_for_each(|a| engine.refresh_if_stale(a))
     }
 
-    fn sync_one(&mut self, engine: &ChaosEngine<'_>, a: usize) -> SyncEnd {
-        let actor = &engine.actors[a];
+    /// Every actor, round after round, one by one (each sync's outcome judged on its own),
+    /// skipping those that already hold everything ([`SyncPlan`]). An actor a fault kept
+    /// from syncing sits out the later rounds (it would only wait for the same timeout).
+    fn sync_everyone(&mut self, engine: &mut ChaosEngine<'_>) {
+        let n = engine.actors.len();
+        let mut sat_out = vec![false; n];
+        let mut plan = SyncPlan::new(n);
+        for round in 0..SYNC_ALL_ROUNDS {
+            for (a, out) in sat_out.iter_mut().enumerate() {
+                if *out || !plan.needs(round, a) {
+                    continue;
+                }
+                let (end, output) = self.sync_one_said(engine, a);
+                match end {
+                    SyncEnd::Ok => plan.synced(a, &output),
+                    SyncEnd::Info(_) => {
+                        *out = true;
+                        plan.failed(a);
+                    }
+                    SyncEnd::Failed(_) => plan.failed(a),
+                }
+            }
+        }
+    }
+
+    fn sync_one(&mut self, engine: &mut ChaosEngine<'_>, a: usize) -> SyncEnd {
+        self.sync_one_said(engine, a).0
+    }
+
+    /// [`Self::sync_one`], with what td printed.
+    fn sync_one_said(&mut self, engine: &mut ChaosEngine<'_>, a: usize) -> (SyncEnd, String) {
+        let actor = engine.actors[a].clone();
+        let actor = actor.as_str();
         let before = self.nemesis.map_or(0, |n| n.disturbances(actor));
         let started = Instant::now();
-        let (output, end) = match engine.driver.sync(actor) {
+        let synced = engine.driver.sync(actor);
+        engine.profile.td_syncs += started.elapsed();
+        engine.profile.td_sync_runs += 1;
+        let applied_nothing = matches!(&synced, Ok(o) if o.ok() && !pulled_something(&o.output));
+        if !applied_nothing {
+            engine.mark_stale(a);
+        }
+        let observing = Timer::start();
+        let (output, end) = match synced {
             Ok(out) if out.ok() => (out.output, SyncEnd::Ok),
             Ok(out) => {
                 let why = format!("sync {actor}: exit {:?}: {}", out.code, out.output.trim());
@@ -427,6 +443,7 @@ impl Run<'_, '_> {
         if let (SyncEnd::Ok, Some(observe)) = (&end, self.after_sync.as_mut()) {
             observe(actor);
         }
+        engine.profile.observers += observing.stop();
         let result = match &end {
             SyncEnd::Ok => None,
             SyncEnd::Info(why) => {
@@ -439,7 +456,7 @@ impl Run<'_, '_> {
         if let SyncEnd::Failed(why) = &end {
             self.sync_errors.push(why.clone());
         }
-        end
+        (end, output)
     }
 
     /// A failed sync is `info` when a fault touched it or cut the actor off.

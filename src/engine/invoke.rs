@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::classify::{self, Confirm, Outcome};
 use super::db::ActorDb;
 use super::model::Status;
+use super::profile::Timer;
 use super::stats::ActionResult;
 use super::{ChaosEngine, EngineError};
 use crate::driver::{DriverError, TdOutput};
@@ -53,6 +54,7 @@ impl<'d> ChaosEngine<'d> {
         subject: &Subject,
     ) -> Result<Step, EngineError> {
         let name = self.actors[actor].clone();
+        self.stale[actor] = true;
         let output = match self.driver.td(&name, &args) {
             Ok(out) => out,
             Err(DriverError::Timeout {
@@ -72,11 +74,15 @@ impl<'d> ChaosEngine<'d> {
         };
         let rules = classify::rules_for(action)
             .unwrap_or_else(|| panic!("action {action} has no classification rules"));
+        self.profile.td_actions += output.duration;
+        self.profile.td_action_runs += 1;
         let mut drift = false;
+        let timer = Timer::start();
         let outcome = classify::classify(&rules, &output, &subject.issues, |kind, targets| {
             drift |= kind.is_drift();
             self.confirm(actor, kind, subject, targets)
         })?;
+        self.profile.db_reads += timer.stop();
         self.record_op(actor, action, Some(args), subject, &output, &outcome);
         if drift && matches!(outcome, Outcome::Expected(_)) {
             // The refusal proved the model wrong; re-read this actor's truth.

@@ -20,6 +20,7 @@ mod exec;
 pub mod intent;
 mod invoke;
 pub mod model;
+pub mod profile;
 pub mod random;
 mod refresh;
 pub mod seeds;
@@ -101,6 +102,10 @@ pub struct ChaosEngine<'d> {
     seeds: SeedPlan,
     /// What td reported as done, for the intent oracle (see `intent`).
     intents: Vec<Intent>,
+    /// Where the run's time went (see `profile`).
+    profile: profile::Profile,
+    /// Per actor: a td command ran or a sync applied something since the last refresh.
+    stale: Vec<bool>,
 }
 
 impl<'d> ChaosEngine<'d> {
@@ -111,6 +116,7 @@ impl<'d> ChaosEngine<'d> {
         if actors.is_empty() {
             return Err(EngineError::NoActors);
         }
+        let n = actors.len();
         Ok(ChaosEngine {
             driver,
             models: vec![Model::default(); actors.len()],
@@ -124,6 +130,8 @@ impl<'d> ChaosEngine<'d> {
             focus: None,
             seeds: SeedPlan::new(seed),
             intents: Vec::new(),
+            profile: profile::Profile::default(),
+            stale: vec![true; n],
         })
     }
 
@@ -150,6 +158,11 @@ impl<'d> ChaosEngine<'d> {
 
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// Where the run's time went so far.
+    pub fn profile(&self) -> &profile::Profile {
+        &self.profile
     }
 
     pub fn summary(&self) -> String {
@@ -211,11 +224,13 @@ impl<'d> ChaosEngine<'d> {
         };
         let predicted = (!model.deleted).then(|| model.status.as_str().to_string());
         self.stats.predictions_checked += 1;
+        let timer = profile::Timer::start();
         let db = db::ActorDb::open(&self.driver.db_path(&self.actors[actor]))?;
         let actual = match db.issue_status(id)? {
             Some((status, _)) if !db.issue_deleted(id)? => Some(status),
             _ => None,
         };
+        self.profile.db_reads += timer.stop();
         if predicted != actual {
             self.stats.model_drift.push(format!(
                 "{} by {}: the model predicts {id} {}, the database holds {}",

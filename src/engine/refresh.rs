@@ -4,6 +4,7 @@
 
 use super::db::{ActorDb, Snapshot};
 use super::model::{FileLink, IssueModel, Model, Status};
+use super::profile::Timer;
 use super::{ChaosEngine, EngineError};
 
 impl<'d> ChaosEngine<'d> {
@@ -25,7 +26,31 @@ impl<'d> ChaosEngine<'d> {
         Ok(())
     }
 
+    /// Refreshes `idx` unless nothing can have changed its rows since the last refresh: no
+    /// td command ran for it and its syncs applied nothing.
+    pub(crate) fn refresh_if_stale(&mut self, idx: usize) -> Result<(), EngineError> {
+        if self.stale[idx] {
+            return self.refresh_index(idx);
+        }
+        self.profile.refreshes_skipped += 1;
+        Ok(())
+    }
+
+    /// Marks `idx`'s model as possibly behind its database.
+    pub(crate) fn mark_stale(&mut self, idx: usize) {
+        self.stale[idx] = true;
+    }
+
     pub(crate) fn refresh_index(&mut self, idx: usize) -> Result<(), EngineError> {
+        let timer = Timer::start();
+        self.stale[idx] = false;
+        self.reread(idx)?;
+        self.profile.refresh += timer.stop();
+        self.profile.refreshes += 1;
+        Ok(())
+    }
+
+    fn reread(&mut self, idx: usize) -> Result<(), EngineError> {
         // Creator mapping needs every actor's sessions; learn the ones still unknown.
         for other in 0..self.actors.len() {
             if other != idx && self.sessions[other].is_empty() {

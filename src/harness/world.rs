@@ -441,8 +441,12 @@ impl Driver for Harness {
     }
 
     fn sync_all(&self) -> Result<(), DriverError> {
+        let mut plan = crate::sync_plan::SyncPlan::new(self.actors.len());
         for round in 0..self.cfg.world.sync_rounds {
-            for a in &self.actors {
+            for (i, a) in self.actors.iter().enumerate() {
+                if !plan.needs(round, i) {
+                    continue;
+                }
                 let out = self.sync(a)?;
                 if !out.ok() {
                     return Err(DriverError::Other(format!(
@@ -450,6 +454,7 @@ impl Driver for Harness {
                         out.code, out.output
                     )));
                 }
+                plan.synced(i, &out.output);
             }
         }
         Ok(())

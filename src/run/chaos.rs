@@ -175,6 +175,9 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
     if let Ok(c) = &converged {
         report.set_convergence(c.rounds, c.elapsed);
     }
+    out.close_phase();
+    report.set_phases(&out.phase_times);
+    report.set_chaos_time(engine.profile());
     out.chaos_report = report.to_json().ok();
     out.history = history_json(&history);
     out.add_checks(all);

@@ -1,7 +1,7 @@
 //! What running one case produced, and the text a failure prints.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::verify::CheckResult;
 
@@ -40,6 +40,9 @@ pub struct CaseOutcome {
     pub phase: &'static str,
     /// The phase of the first failure.
     pub failed_phase: Option<&'static str>,
+    /// Wall time of each finished phase, in order.
+    pub phase_times: Vec<(&'static str, Duration)>,
+    phase_started: Instant,
 }
 
 impl CaseOutcome {
@@ -58,6 +61,8 @@ impl CaseOutcome {
             history: None,
             phase: "setup",
             failed_phase: None,
+            phase_times: Vec::new(),
+            phase_started: Instant::now(),
         }
     }
 
@@ -73,7 +78,16 @@ impl CaseOutcome {
 
     /// Enters a named phase; a failure from now on says it happened there.
     pub fn enter(&mut self, phase: &'static str) {
+        self.close_phase();
         self.phase = phase;
+    }
+
+    /// Ends the current phase's clock (the next `enter` starts another).
+    pub fn close_phase(&mut self) {
+        let now = Instant::now();
+        self.phase_times
+            .push((self.phase, now - self.phase_started));
+        self.phase_started = now;
     }
 
     pub fn passed(&self) -> bool {
