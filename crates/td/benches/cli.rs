@@ -4,7 +4,7 @@
 //! Run with `cargo bench -p td --bench cli` (release build). `TD_BENCH_RUNS` sets the sample
 //! count per command (default 40).
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/cli/common/mod.rs"]
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

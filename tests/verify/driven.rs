@@ -1,19 +1,17 @@
 //! The three checks that act through a Driver (idempotency, read-your-writes, field-level
 //! merge), against a fake Driver over crafted databases.
 
-mod verify_support;
-
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::support::{
+    assert_all_valid, assert_invalid, failing_names, result, synced_world, World,
+};
 use rusqlite::{params, Connection};
 use td_e2e::driver::{Driver, DriverError, TdOutput};
 use td_e2e::verify::{
     CheckKind, CheckResult, IssueOwner, Verdict, Verifier, VerifyContext, MERGE_TITLE,
-};
-use verify_support::{
-    assert_all_valid, assert_invalid, failing_names, result, synced_world, World,
 };
 
 /// How the fake's `sync_all` spreads edits made since the last sync.
@@ -512,7 +510,7 @@ fn every_check_runs_by_name_through_the_context() {
         assert!(!v.run(kind, &ctx).is_empty(), "{kind} added no result");
     }
     // The fake has no server: the five server-side checks say so (Unknown, never a pass);
-    // tests/verify_ledger.rs runs them through a context with one, tests/verify_oracle.rs
+    // tests/verify/ledger.rs runs them through a context with one, tests/verify/oracle.rs
     // the oracle.
     // Nor can it add a device or rewind a cursor: the replay steps are Unknown too.
     let unknown: Vec<&str> = v

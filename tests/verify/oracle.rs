@@ -4,15 +4,13 @@
 //! apply); each crafted divergence — including ones every replica shares, which convergence
 //! cannot see — fails and is named.
 
-mod verify_support;
-
 use std::path::PathBuf;
 
+use crate::support::{assert_all_valid, assert_invalid, failing_names, result, World};
 use rusqlite::{params, Connection};
 use serde_json::{json, Value as Json};
 use td_e2e::engine::{Intent, IntentKind, IntentTarget, IntentValue};
 use td_e2e::verify::{CheckResult, ServerData, Verifier};
-use verify_support::{assert_all_valid, assert_invalid, failing_names, result, World};
 
 const ID: &str = "td-aaa111";
 

@@ -2,11 +2,9 @@
 //! an issue that vanishes or comes back with nothing in the log to explain it) and passes
 //! when the log explains the change.
 
-mod verify_support;
-
+use crate::support::server::Server;
+use crate::support::World;
 use td_e2e::verify::session::SessionMonitor;
-use verify_support::server::Server;
-use verify_support::World;
 
 const P: &str = "p_test";
 

@@ -1,9 +1,7 @@
 //! Edge-case text (e2e-harness §3.1 plus values starting with `-`) must round-trip byte for
 //! byte through create, update, comment, log and handoff — into the row and its event.
 
-mod common;
-
-use common::{edge_strings, hyphen_strings, Project};
+use crate::common::{edge_strings, hyphen_strings, Project};
 use serde_json::{json, Value};
 
 /// A free-text positional holding `s`. A bare `--` is the end-of-options marker, and a

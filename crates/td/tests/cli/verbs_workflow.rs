@@ -1,9 +1,7 @@
 //! start, unstart, review, approve, reject, close, reopen, block, unblock: transitions, their
 //! events and log rows, and every refusal text of the client spec §7–§8.
 
-mod common;
-
-use common::{Action, Project};
+use crate::common::{Action, Project};
 use serde_json::json;
 
 /// `(action_type/entity_type)` of the events after `mark`.
@@ -15,7 +13,7 @@ fn kinds_since(p: &Project, mark: i64) -> Vec<String> {
 }
 
 /// The single logs row written after `mark` for `id`, checked against its event.
-fn last_log(p: &Project, id: &str) -> common::Row {
+fn last_log(p: &Project, id: &str) -> crate::common::Row {
     let row = p
         .row(
             "SELECT * FROM logs WHERE issue_id = ?1 ORDER BY rowid DESC LIMIT 1",

@@ -1,11 +1,9 @@
 //! The verifier's reader: read-only, typed, unambiguous.
 
-mod verify_support;
-
+use crate::support::{synced_world, World};
 use rusqlite::types::Value;
 use td_e2e::verify::db::{query, render_row, render_value, ReadOnlyDb};
 use td_e2e::verify::{db_hash, VerifyError};
-use verify_support::{synced_world, World};
 
 #[test]
 fn the_reader_cannot_write() {

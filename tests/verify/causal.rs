@@ -2,18 +2,16 @@
 //! rules each fail on a crafted history; legal histories (review from open, untag of a
 //! never-tagged pair, deterministic ids created by two actors) pass.
 
-mod verify_support;
-
-use td_e2e::verify::{CheckResult, Verifier};
-use verify_support::{
+use crate::support::{
     assert_all_valid, assert_invalid, ev, failing_names, result, synced_world, World, IN_PROGRESS,
     IN_REVIEW, OPEN,
 };
+use td_e2e::verify::{CheckResult, Verifier};
 
 /// The merged-log result of a two-actor world.
 const MERGED: &str = "causal ordering [alice, bob]";
 
-fn causal(w: &verify_support::World) -> Vec<CheckResult> {
+fn causal(w: &crate::support::World) -> Vec<CheckResult> {
     Verifier::new().causal(&w.dbs).to_vec()
 }
 

@@ -1,8 +1,6 @@
 //! `td link` / `td unlink` (§6.4, §8): root-relative paths, sha256, logged rows.
 
-mod common;
-
-use common::{digest_id, keys, kinds, Project};
+use crate::common::{digest_id, keys, kinds, Project};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 

@@ -1,9 +1,7 @@
 //! `td undo [--list]` (§9.2): the newest undoable row of the current session gets a
 //! compensating action and is marked undone, so a second undo undoes the undo.
 
-mod common;
-
-use common::{kinds, Action, Project};
+use crate::common::{kinds, Action, Project};
 use serde_json::json;
 
 /// Runs `td undo` as alice, expects `UNDONE: <what>`; returns the rows it wrote.

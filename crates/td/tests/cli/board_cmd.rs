@@ -1,8 +1,6 @@
 //! `td board create|edit|move|unposition|delete` (§6.4, §8, §8.1).
 
-mod common;
-
-use common::{digest_id, keys, kinds, Project};
+use crate::common::{digest_id, keys, kinds, Project};
 use serde_json::json;
 
 /// The e2e's board queries (create uses the first five, edit adds the sixth).

@@ -1,8 +1,6 @@
 //! `td dep add|rm` (§6.4, §7.6, §8): rows, action_log rows, outputs and exit codes.
 
-mod common;
-
-use common::{digest_id, kinds, Project};
+use crate::common::{digest_id, kinds, Project};
 use serde_json::json;
 
 fn dep_id(a: &str, b: &str) -> String {

@@ -1,22 +1,20 @@
 //! action_log agreement, event counts and monotonic server_seq: each fails on a crafted
 //! divergence and passes on the clean world.
 
-mod verify_support;
-
-use td_e2e::verify::{CheckResult, Verdict, Verifier};
-use verify_support::{
+use crate::support::{
     assert_all_valid, assert_invalid, ev, failing_names, result, synced_world, OPEN,
 };
+use td_e2e::verify::{CheckResult, Verdict, Verifier};
 
-fn agreement(w: &verify_support::World) -> Vec<CheckResult> {
+fn agreement(w: &crate::support::World) -> Vec<CheckResult> {
     Verifier::new().action_log(&w.dbs).to_vec()
 }
 
-fn counts(w: &verify_support::World) -> Vec<CheckResult> {
+fn counts(w: &crate::support::World) -> Vec<CheckResult> {
     Verifier::new().event_counts(&w.dbs).to_vec()
 }
 
-fn monotonic(w: &verify_support::World) -> Vec<CheckResult> {
+fn monotonic(w: &crate::support::World) -> Vec<CheckResult> {
     Verifier::new().monotonic(&w.dbs).to_vec()
 }
 

@@ -1,9 +1,7 @@
 //! Bad input: unknown flags, unknown ids, invalid values and transitions, bad titles.
 //! Each case must print a clear error line, exit with the spec's code, and write NOTHING.
 
-mod common;
-
-use common::Project;
+use crate::common::Project;
 
 struct Case<'a> {
     args: Vec<&'a str>,

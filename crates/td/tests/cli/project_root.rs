@@ -1,10 +1,8 @@
 //! Project root resolution (§1.1) and `init` in a git repository.
 
-mod common;
-
 use std::path::Path;
 
-use common::{Out, Project};
+use crate::common::{Out, Project};
 
 /// `td <args>` as alice from `cwd`, with extra environment.
 fn td_in(p: &Project, cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Out {
@@ -13,7 +11,7 @@ fn td_in(p: &Project, cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Out {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    common::run(cmd, None)
+    crate::common::run(cmd, None)
 }
 
 #[test]

@@ -1,12 +1,10 @@
 //! Several td processes on one project: concurrent writers, and writers killed mid-flight.
 //! Every issue row must keep exactly one `create` event and the file must stay intact.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::Project;
+use crate::common::Project;
 use rand::Rng;
 
 /// Issues vs. their `create`/`issue` events: (issue ids without exactly one event, events
@@ -122,11 +120,12 @@ fn killed_writers_leave_a_consistent_database() {
     let mut finished = 0;
     for i in 0..50 {
         let title = format!("Issue possibly interrupted {i}");
-        let child = common::spawn_quiet(p.command("alice", &["create", &title, "-d", "body"]));
+        let child =
+            crate::common::spawn_quiet(p.command("alice", &["create", &title, "-d", "body"]));
         // A random moment inside the process's life is the point of this test.
         std::thread::sleep(Duration::from_millis(rng.gen_range(0..=30)));
-        common::kill(child.id());
-        if common::wait_bounded(child) == Some(0) {
+        crate::common::kill(child.id());
+        if crate::common::wait_bounded(child) == Some(0) {
             finished += 1;
         }
     }

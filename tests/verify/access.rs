@@ -1,10 +1,8 @@
 //! The access check on a replica: an outsider or removed member holding an issue it may not
 //! see, or a cursor past what it may read, fails with both named.
 
-mod verify_support;
-
+use crate::support::World;
 use td_e2e::verify::access::holds_none;
-use verify_support::World;
 
 #[test]
 fn a_replica_holding_what_it_may_not_see_fails() {

@@ -1,8 +1,6 @@
 //! init, create, update/edit, delete, restore, show, list: rows, action_log, output, exit codes.
 
-mod common;
-
-use common::{Out, Project};
+use crate::common::{Out, Project};
 use serde_json::json;
 
 #[test]
@@ -225,7 +223,7 @@ fn create_with_depends_on_and_blocks_writes_dependency_events() {
 }
 
 /// The update event of `id` written after `after`.
-fn only_update(p: &Project, after: i64, id: &str) -> common::Action {
+fn only_update(p: &Project, after: i64, id: &str) -> crate::common::Action {
     let acts = p.actions_since(after);
     assert_eq!(acts.len(), 1, "{acts:#?}");
     let a = acts.into_iter().next().unwrap();
@@ -605,7 +603,7 @@ fn create_with_missing_dependency_ends_still_creates_and_prints_created_first() 
             "{out:?}"
         );
         // What the e2e harness reads: the first id of the combined output is the new one.
-        assert_eq!(common::first_issue_id(&out.combined()).unwrap(), id);
+        assert_eq!(crate::common::first_issue_id(&out.combined()).unwrap(), id);
         assert_eq!(p.issue(&id).str("title"), "Issue linked to a missing one");
     }
     assert_eq!(p.count("SELECT COUNT(*) FROM issue_dependencies", &[]), 0);

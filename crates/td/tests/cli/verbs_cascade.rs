@@ -1,9 +1,7 @@
 //! Cascades (§7.5): epic status up, auto-unblock, review and handoff down. Every generated
 //! change must carry its own action_log rows so it syncs.
 
-mod common;
-
-use common::Project;
+use crate::common::Project;
 use serde_json::json;
 
 /// `action_type/entity_type/entity_id` of the events after `mark`; log events are shown

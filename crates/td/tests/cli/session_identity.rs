@@ -1,9 +1,7 @@
 //! Session identity (§4): one session per actor, touched by every command — including
 //! writes (whose touch rides in their own transaction) and refused commands.
 
-mod common;
-
-use common::Project;
+use crate::common::Project;
 
 fn last_activity(p: &Project, id: &str) -> String {
     p.row("SELECT last_activity FROM sessions WHERE id = ?1", &[id])

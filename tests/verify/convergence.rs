@@ -1,9 +1,7 @@
 //! Convergence: every compared table fails on a crafted divergence, naming the rows.
 
-mod verify_support;
-
+use crate::support::{assert_all_valid, assert_invalid, failing_names, result, World};
 use td_e2e::verify::{ActorDb, Verdict, Verifier};
-use verify_support::{assert_all_valid, assert_invalid, failing_names, result, World};
 
 /// Identical rows in all twelve synced tables, every compared column set (a tampered cell
 /// must differ from what is there, whatever the column).

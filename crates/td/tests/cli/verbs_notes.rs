@@ -1,8 +1,6 @@
 //! comments add / comment, log, handoff: rows, events, output and refusals.
 
-mod common;
-
-use common::Project;
+use crate::common::Project;
 use serde_json::json;
 
 #[test]

@@ -2,17 +2,15 @@
 //! a clean crafted ledger and fails on a crafted divergence, naming the actor, rowid, seq,
 //! entity and what each side holds; then the same against a real world's stores.
 
-mod verify_support;
-
+use crate::support::server::{device, ledger_actor, Server, PROJECT};
+use crate::support::{
+    assert_all_valid, assert_invalid, ev, failing_names, result, World, IN_PROGRESS, OPEN,
+};
 use td_e2e::config::HarnessConfig;
 use td_e2e::driver::Driver;
 use td_e2e::engine::extract_created_id;
 use td_e2e::harness::{Harness, WorldOptions};
 use td_e2e::verify::{CheckKind, CheckResult, Verdict, Verifier, VerifyContext};
-use verify_support::server::{device, ledger_actor, Server, PROJECT};
-use verify_support::{
-    assert_all_valid, assert_invalid, ev, failing_names, result, World, IN_PROGRESS, OPEN,
-};
 
 const COMMENT: &str = r#"{"id":"cm-1","issue_id":"td-aaa111","text":"hi"}"#;
 

@@ -1,10 +1,8 @@
 //! The quarantine check: a replica holding a skipped remote event fails unless the case
 //! declared that kind; the clean world passes.
 
-mod verify_support;
-
+use crate::support::{assert_invalid, synced_world};
 use td_e2e::verify::hygiene::quarantine;
-use verify_support::{assert_invalid, synced_world};
 
 const SKIP: &str = "INSERT INTO sync_skipped_events (server_seq, device_id, action_type, \
                     entity_type, entity_id, reason, error) VALUES (42, 'dev-bob', \

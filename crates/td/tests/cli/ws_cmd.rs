@@ -1,8 +1,6 @@
 //! `td ws start|tag|untag|end|handoff|log` (§6.4, §8).
 
-mod common;
-
-use common::{digest_id, keys, kinds, Project};
+use crate::common::{digest_id, keys, kinds, Project};
 use serde_json::json;
 
 fn start_ws(env: &Project, name: &str) -> String {
