@@ -41,13 +41,20 @@ fn locate(cfg: &HarnessConfig) -> Result<Binaries, String> {
 fn build(cfg: &HarnessConfig) -> Result<Binaries, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(&cargo);
+    // The e2e test target is selected too (already built, so no work) to keep this build's
+    // dependency graph, and so its feature resolution, the one the tests were built with:
+    // cargo then reuses every dependency instead of compiling a second copy.
     cmd.current_dir(&cfg.root).args([
         "build",
         "-p",
         "td",
         "-p",
         "td-sync",
+        "-p",
+        "td-e2e",
         "--bins",
+        "--test",
+        "e2e",
         "--message-format=json-render-diagnostics",
         "--profile",
         &cfg.sut.profile,
