@@ -1,7 +1,8 @@
 //! td-e2e: an end-to-end sync test harness for td and td-sync.
 //!
 //! Jepsen's nouns as modules: [`engine`] (generator), [`driver`] + `harness` (client),
-//! `faults` (nemesis), [`history`], [`verify`] (checker), [`scenarios`], [`report`],
+//! `faults` (nemesis), [`history`], [`verify`] (checker), [`scenarios`], [`report`] (JSON,
+//! JUnit, HTML),
 //! and [`case`] (the TOML case schema the runner in `tests/e2e.rs` reads).
 
 pub mod case;
@@ -11,7 +12,6 @@ pub mod engine;
 pub mod faults;
 pub mod harness;
 pub mod history;
-pub mod junit;
 pub mod report;
 pub mod run;
 pub mod scenarios;

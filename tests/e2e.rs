@@ -1,12 +1,13 @@
 //! The e2e runner: discovers `cases/**/*.toml`, runs each case in its own world on a rayon
 //! pool of `--test-threads` workers, and lets libtest-mimic (its own threads at 1) print
-//! each stored result as it arrives. Writes JUnit XML and per-case reports.
+//! each stored result as it arrives. Each case's reports are written when it finishes.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use td_e2e::report::LiveReports;
 use td_e2e::run::{self, CaseEntry, CaseOutcome, Ignored, Suite};
 
 /// One case's result, filled by a pool worker and awaited by its trial.
@@ -75,17 +76,19 @@ fn main() -> ExitCode {
         .filter(|(_, t)| args.is_ignored(t) && !args.is_filtered_out(t))
         .map(|(i, _)| i)
         .collect();
+    let reports = Arc::new(LiveReports::new(Arc::clone(&suite), skipped));
     if !args.list {
         eprint!("{}", suite.seed_block(&selected));
-        schedule(&suite, &slots, &selected, args.test_threads);
+        schedule(&suite, &slots, &selected, args.test_threads, &reports);
     }
     let mut printer_args = args.clone();
     printer_args.test_threads = Some(1);
     let conclusion = libtest_mimic::run(&printer_args, trials);
     if !args.list {
-        let outcomes: Vec<CaseOutcome> = selected.iter().map(|&i| slots[i].wait()).collect();
-        let skipped: Vec<&CaseEntry> = skipped.iter().map(|&i| &suite.entries[i]).collect();
-        if let Err(e) = run::write_reports(&suite, &outcomes, &skipped) {
+        for &i in &selected {
+            slots[i].wait();
+        }
+        if let Err(e) = reports.close() {
             eprintln!("e2e: writing reports: {e}");
             return ExitCode::from(1);
         }
@@ -105,12 +108,13 @@ fn schedule(
     slots: &Arc<Vec<Slot>>,
     selected: &[usize],
     threads: Option<usize>,
+    reports: &Arc<LiveReports>,
 ) {
     let threads = threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
         .max(1);
     let order = suite.longest_first(selected);
-    let (suite, slots) = (Arc::clone(suite), Arc::clone(slots));
+    let (suite, slots, reports) = (Arc::clone(suite), Arc::clone(slots), Arc::clone(reports));
     std::thread::spawn(move || {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -122,7 +126,11 @@ fn schedule(
             for _ in 0..threads {
                 s.spawn(|_| {
                     while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        slots[i].put(run::execute(&suite, i));
+                        let outcome = run::execute(&suite, i);
+                        if let Err(e) = reports.finished(&outcome) {
+                            eprintln!("e2e: writing the reports of {}: {e}", outcome.name);
+                        }
+                        slots[i].put(outcome);
                     }
                 });
             }

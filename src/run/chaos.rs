@@ -9,7 +9,6 @@ use crate::driver::Driver;
 use crate::engine::{run_chaos, Budget, ChaosConfig, ChaosHooks, ChaosOutcome, Progress};
 use crate::faults::{FaultKind, Nemesis};
 use crate::harness::Harness;
-use crate::history::OperationHistory;
 use crate::report::{ChaosReport, RunFacts};
 use crate::verify::server_db::ServerData;
 use crate::verify::session::SessionMonitor;
@@ -87,7 +86,7 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
                 format!("chaos loop stopped: {e}"),
                 format!("chaos loop stopped: {e}"),
             );
-            out.history = history_json(&history);
+            out.history = history.records();
             return;
         }
     };
@@ -178,8 +177,8 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
     out.close_phase();
     report.set_phases(&out.phase_times);
     report.set_chaos_time(engine.profile());
-    out.chaos_report = report.to_json().ok();
-    out.history = history_json(&history);
+    out.chaos_report = Some(report);
+    out.history = history.records();
     out.add_checks(all);
 }
 
@@ -250,9 +249,4 @@ pub fn render_counts(counts: &std::collections::BTreeMap<FaultKind, u64>) -> Str
         .map(|(k, n)| format!("{}={n}", k.name()))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The OperationHistory as pretty JSON.
-pub fn history_json(h: &OperationHistory) -> Option<String> {
-    serde_json::to_string_pretty(&h.records()).ok()
 }

@@ -1,5 +1,5 @@
 //! Running one case end to end. Entry type: [`Suite`] (the config and every discovered
-//! case); entry points [`Suite::discover`], [`execute`] and [`write_reports`]. The runner in
+//! case); entry points [`Suite::discover`] and [`execute`]. The runner in
 //! `tests/e2e.rs` is a thin shell around them.
 //!
 //! A case runs in named phases: world setup, the case's own work (chaos loop with faults,
@@ -7,13 +7,12 @@
 //! its world on disk.
 //!
 //! - `chaos`, `scenario`, `steps`: one file per case kind; `seed`: where seeds come from;
-//! - `outcome`: what a case produced and its failure text; `reports`: JUnit and JSON files.
+//! - `outcome`: what a case produced and its failure text (the files: `crate::report`).
 
 mod access;
 mod chaos;
 mod liveness;
 mod outcome;
-mod reports;
 mod scenario;
 mod seed;
 mod steps;
@@ -22,9 +21,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::time::Instant;
 
-pub use chaos::{history_json, run as run_chaos_case, ChaosParams};
+pub use crate::report::write_reports;
+pub use chaos::{run as run_chaos_case, ChaosParams};
 pub use outcome::{CaseOutcome, Status};
-pub use reports::write_reports;
 pub use seed::{choose as choose_seed, fresh as fresh_seed, from_env_or as seed_from_env_or};
 
 use crate::case::{self, Case, CaseKind, DiscoveredCase};
@@ -223,7 +222,7 @@ fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
         out.add_checks(hygiene_checks(&h, &case.expect_quarantine));
     }
     if !out.passed() && suite.cfg.world.keep_failed {
-        if let Some(json) = &out.history {
+        if let Ok(json) = crate::report::files::history_json(&out.history) {
             let _ = std::fs::write(h.world_dir().join("history.json"), json);
         }
         out.world = Some(h.keep());

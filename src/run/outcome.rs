@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::history::OperationRecord;
+use crate::report::ChaosReport;
 use crate::verify::CheckResult;
 
 /// How a case ended.
@@ -32,10 +34,10 @@ pub struct CaseOutcome {
     pub duration: Duration,
     /// The world directory kept on disk for a failed case.
     pub world: Option<PathBuf>,
-    /// ChaosReport JSON (chaos cases).
-    pub chaos_report: Option<String>,
-    /// OperationHistory JSON.
-    pub history: Option<String>,
+    /// The ChaosReport (chaos cases).
+    pub chaos_report: Option<ChaosReport>,
+    /// The OperationHistory's records, in seq order (every kind of case records one).
+    pub history: Vec<OperationRecord>,
     /// The phase the case is in (world setup, chaos, heal, sync_all, final reads, verify).
     pub phase: &'static str,
     /// The phase of the first failure.
@@ -58,7 +60,7 @@ impl CaseOutcome {
             duration: Duration::ZERO,
             world: None,
             chaos_report: None,
-            history: None,
+            history: Vec::new(),
             phase: "setup",
             failed_phase: None,
             phase_times: Vec::new(),

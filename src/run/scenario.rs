@@ -30,7 +30,7 @@ pub fn run(h: &Harness, sc: &Scenario, seed: u64, out: &mut CaseOutcome) {
     }
     out.enter("scenario");
     let results = (sc.run)(h, seed);
-    out.history = super::history_json(&h.history());
+    out.history = h.history().records();
     out.enter("verify");
     if results.is_empty() {
         out.error(

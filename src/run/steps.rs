@@ -46,13 +46,13 @@ pub fn run(h: &Harness, steps: &[Step], out: &mut CaseOutcome) {
         if let Err(msg) = run_step(h, &step.action, &mut vars, out) {
             let at = format!("step {} (line {})", i + 1, step.line);
             out.fail(format!("{at} failed"), format!("{at}: {msg}"));
-            out.history = super::history_json(&h.history());
+            out.history = h.history().records();
             return;
         }
     }
     out.enter("verify");
     out.add_checks(fault_results(h, steps));
-    out.history = super::history_json(&h.history());
+    out.history = h.history().records();
 }
 
 /// Invoked faults that never fired, and broken fault postconditions.

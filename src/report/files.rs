@@ -1,10 +1,12 @@
-//! Writing a run's reports: JUnit XML, and per case ChaosReport and OperationHistory JSON.
+//! Where a run's reports go. Each case's own files (ChaosReport and OperationHistory JSON)
+//! are written when that case finishes; the run's JUnit file is rewritten as cases finish,
+//! so a suite killed halfway keeps what it finished.
 
 use std::path::{Path, PathBuf};
 
-use super::outcome::{CaseOutcome, Status};
-use super::{CaseEntry, Suite};
-use crate::junit::{self, JunitCase, JunitResult};
+use super::junit::{self, JunitCase, JunitResult};
+use crate::history::OperationRecord;
+use crate::run::{CaseEntry, CaseOutcome, Status, Suite};
 
 fn junit_case(o: &CaseOutcome) -> JunitCase {
     let result = match o.status {
@@ -41,7 +43,31 @@ fn junit_path(dir: &Path, outcomes: &[CaseOutcome]) -> PathBuf {
     }
 }
 
-/// Writes every report of a run into the suite's report directory.
+/// The OperationHistory records as pretty JSON.
+pub fn history_json(records: &[OperationRecord]) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(records)
+}
+
+/// `dir/<group>/<case>.<ext>`, the case name's slashes kept as directories.
+pub fn case_file(dir: &Path, group: &str, case: &str, ext: &str) -> PathBuf {
+    dir.join(group).join(format!("{case}.{ext}"))
+}
+
+/// Writes one finished case's files: `chaos/<case>.json` (chaos cases) and
+/// `history/<case>.json`.
+pub fn write_case_files(dir: &Path, o: &CaseOutcome) -> std::io::Result<()> {
+    if let Some(r) = &o.chaos_report {
+        let json = r.to_json().map_err(std::io::Error::other)?;
+        write_file(&case_file(dir, "chaos", &o.name, "json"), &json)?;
+    }
+    if !o.history.is_empty() {
+        let json = history_json(&o.history)?;
+        write_file(&case_file(dir, "history", &o.name, "json"), &json)?;
+    }
+    Ok(())
+}
+
+/// Rewrites the run's summary files from the cases finished so far (and the ignored ones).
 pub fn write_reports(
     suite: &Suite,
     outcomes: &[CaseOutcome],
@@ -56,14 +82,6 @@ pub fn write_reports(
     }));
     if !cases.is_empty() {
         junit::write(&junit_path(dir, outcomes), "td-e2e", &cases)?;
-    }
-    for o in outcomes {
-        if let Some(r) = &o.chaos_report {
-            write_file(&dir.join("chaos").join(format!("{}.json", o.name)), r)?;
-        }
-        if let Some(h) = &o.history {
-            write_file(&dir.join("history").join(format!("{}.json", o.name)), h)?;
-        }
     }
     Ok(())
 }

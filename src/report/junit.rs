@@ -115,7 +115,7 @@ mod tests {
         let t = junit_report::OffsetDateTime::from_unix_timestamp(1_767_323_045)
             .expect("valid timestamp");
         let xml = render("td-e2e", &cases(), Some(t));
-        let golden = include_str!("../tests/fixtures/junit/golden.xml");
+        let golden = include_str!("../../tests/fixtures/junit/golden.xml");
         assert_eq!(xml.trim(), golden.trim(), "\n--- got ---\n{xml}");
     }
 }
