@@ -3,9 +3,11 @@
 //! atomic that every actor's proxy forwards to, so a server that comes back on a new port
 //! needs no client config rewritten.
 
+use std::process::ExitStatus;
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use crate::harness::server::{ServerProc, ServerSpec};
 
@@ -113,6 +115,12 @@ impl ServerControl {
         self.spec().env.push((key.into(), value.into()));
     }
 
+    /// Sets the host of `SYNC_LISTEN_ADDR` from the next (re)start on (see
+    /// [`ServerSpec::listen_host`]).
+    pub fn set_listen_host(&self, host: &str) {
+        self.spec().listen_host = host.into();
+    }
+
     /// Starts the server on the same data, on its last port when that is still free, else
     /// on a fresh one (noted in server.log); returns the port.
     pub fn start(&self) -> Result<u16, String> {
@@ -147,6 +155,27 @@ impl ServerControl {
         drop(proc);
         self.paused.store(false, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// SIGTERM (graceful shutdown) and reap; returns how the process ended, or an error when
+    /// it has not exited within `timeout` (it is then SIGKILLed, as every dropped server is).
+    pub fn terminate(&self, timeout: Duration) -> Result<ExitStatus, String> {
+        self.signal(libc::SIGTERM)?;
+        let mut proc = self.slot().take().ok_or("server not running")?;
+        self.upstream.store(0, Ordering::SeqCst);
+        self.paused.store(false, Ordering::SeqCst);
+        let deadline = Instant::now() + timeout;
+        loop {
+            match proc.child.try_wait() {
+                Ok(Some(status)) => return Ok(status),
+                Ok(None) if Instant::now() < deadline => {
+                    // Child has no blocking wait with a deadline; poll briefly.
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Ok(None) => return Err(format!("server still running {timeout:?} after SIGTERM")),
+                Err(e) => return Err(format!("wait for the server: {e}")),
+            }
+        }
     }
 
     /// kill -9, then start on the same data.

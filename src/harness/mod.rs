@@ -6,12 +6,18 @@
 //! - `server`: one td-sync process (spawn, port, health, kill);
 //! - `auth`: the real device login; `process`: children with timeouts, always reaped;
 //! - `sut`: the td and td-sync binaries, built once per process;
-//! - `error`: [`HarnessError`], the one error type of world setup and changes.
+//! - `error`: [`HarnessError`], the one error type of world setup and changes;
+//! - `control`: `td-sync admin`, the server's databases, SIGTERM, the listen address;
+//! - `api`: raw HTTP to the server (tests and benchmarks of td-sync itself);
+//! - `seed`: thousands of pending issues written straight into a client database.
 
+pub mod api;
 pub mod auth;
+pub mod control;
 mod error;
 pub mod process;
 mod replica;
+pub mod seed;
 pub mod server;
 pub mod sut;
 mod world;

@@ -103,16 +103,27 @@ impl Harness {
         let owner = self.actors()[0].clone();
         let key = self.auth_field(&owner, "api_key")?;
         let user = self.auth_field(member, "user_id")?;
-        let url = format!(
-            "{}/v1/projects/{}/members/{user}",
-            self.server_url(),
-            self.project_id()
-        );
-        ureq::delete(&url)
-            .set("Authorization", &format!("Bearer {key}"))
-            .call()
-            .map_err(|e| HarnessError::setup(format!("remove {member}"), e))?;
+        let path = format!("/v1/projects/{}/members/{user}", self.project_id());
+        let resp = self.api().call("DELETE", &path, Some(&key), None)?;
+        if !(200..300).contains(&resp.status) {
+            return Err(HarnessError::setup(
+                format!("remove {member}"),
+                format!("HTTP {}: {}", resp.status, resp.body),
+            ));
+        }
         Ok(())
+    }
+
+    /// Overwrites one string field of `who`'s auth.json (a revoked or forged `api_key`, for
+    /// instance); the next td run uses it.
+    pub fn set_auth_field(&self, who: &str, field: &str, value: &str) -> Result<(), HarnessError> {
+        let path = self.home_dir(who).join(".config/td/auth.json");
+        let text = std::fs::read_to_string(&path)
+            .map_err(HarnessError::io(format!("read {}", path.display())))?;
+        let mut v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| HarnessError::setup(format!("parse {}", path.display()), e))?;
+        v[field] = serde_json::Value::String(value.into());
+        self.write_actor_file(who, "auth.json", &v, 0o600)
     }
 
     /// Sets `actor`'s pull cursor back to 0, so its next sync pulls the whole log again.

@@ -25,6 +25,9 @@ pub struct ServerSpec {
     pub world: PathBuf,
     pub env: Vec<(String, String)>,
     pub health_timeout: Duration,
+    /// Host part of `SYNC_LISTEN_ADDR`: `127.0.0.1` for worlds; empty gives td-sync's
+    /// Go-style `:PORT`, every interface, IPv6 and IPv4 (tests of the listener itself).
+    pub listen_host: String,
 }
 
 impl ServerSpec {
@@ -87,7 +90,10 @@ impl ServerSpec {
         let data = self.data();
         let s = |p: &Path| p.to_string_lossy().into_owned();
         vec![
-            ("SYNC_LISTEN_ADDR".into(), format!("127.0.0.1:{port}")),
+            (
+                "SYNC_LISTEN_ADDR".into(),
+                format!("{}:{port}", self.listen_host),
+            ),
             ("SYNC_ADDR_FILE".into(), s(&self.addr_file())),
             ("SYNC_SERVER_DB_PATH".into(), s(&data.join("server.db"))),
             ("SYNC_PROJECT_DATA_DIR".into(), s(&data.join("projects"))),

@@ -71,6 +71,7 @@ impl Harness {
             world: root.clone(),
             env: cfg.server_env.clone().into_iter().collect(),
             health_timeout: cfg.health_timeout(),
+            listen_host: "127.0.0.1".into(),
         };
         let db_paths: BTreeMap<String, PathBuf> = actors
             .iter()
@@ -140,13 +141,7 @@ impl Harness {
     }
 
     pub(super) fn create_user(&self, actor: &str) -> Result<(), HarnessError> {
-        let mut cmd = Command::new(&self.bins.td_sync);
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .current_dir(&self.root)
-            .args(["admin", "create-user", "--email", &email(actor), "--db"])
-            .arg(self.root.join("server-data/server.db"));
-        let out = crate::harness::process::run(cmd, b"", self.cfg.command_timeout())?;
+        let out = self.server_admin(&["create-user", "--email", &email(actor)])?;
         if !out.ok() {
             return Err(HarnessError::setup(
                 format!("create-user {actor}"),
@@ -270,6 +265,11 @@ impl Harness {
 
     pub fn config(&self) -> &HarnessConfig {
         &self.cfg
+    }
+
+    /// The td and td-sync binaries this world runs.
+    pub fn binaries(&self) -> &Binaries {
+        &self.bins
     }
 
     /// Keeps the world directory on disk (a failed case) and returns its path.

@@ -1,5 +1,5 @@
-//! `cargo bench -p td-sync --bench sync_throughput`: sync throughput through the real
-//! binaries (release td-sync, release td), printed as a table.
+//! `cargo bench --bench sync_throughput`: sync throughput through the real binaries
+//! (release td-sync, release td) in harness worlds, printed as a table.
 //!
 //! - push: 10,000 pending events seeded on one client, one `td sync --push`;
 //! - pull: the same 10,000 events into a fresh client, one `td sync --pull`;
@@ -9,15 +9,15 @@
 //! Each figure is the wall time of the td process (process start, the integrity check and
 //! the local transactions included, as a user sees them), next to the CPU time td and the
 //! server spent: on a shared machine the wall time also holds waiting for a CPU, and the
-//! load average printed with the table says how much of that there was.
-
-#[path = "../tests/support/mod.rs"]
-mod support;
+//! load average printed with the table says how much of that there was. td talks to the
+//! server directly (`TD_SYNC_URL`), not through the world's fault proxy.
 
 use std::time::{Duration, Instant};
 
-use support::actor::Actor;
-use support::{seed, Team};
+use rusqlite::{Connection, OpenFlags};
+use td_e2e::config::{HarnessConfig, SutSource};
+use td_e2e::driver::Driver;
+use td_e2e::harness::{Harness, WorldOptions};
 
 const BIG: usize = 10_000;
 const NEW: usize = 100;
@@ -27,22 +27,22 @@ const MAX_HISTORY_RATIO: f64 = 1.5;
 
 fn main() {
     let started = Instant::now();
-    support::bins::td(); // build td before any timing
+    let cfg = release_config();
+    td_e2e::harness::sut::binaries(&cfg).expect("build td and td-sync"); // before any timing
     println!("load average at start: {}", loadavg());
     let mut table = Table::default();
 
-    let big = Team::new(&["alice", "bob"]);
-    let (alice, bob) = (big.get("alice"), big.get("bob"));
-    seed_pending(alice, BIG);
+    let big = world(&cfg);
+    seed_pending(&big, "alice", BIG);
     let push = measure(
         &big,
-        alice,
+        "alice",
         &["sync", "--push"],
         &format!("Pushed {BIG} events."),
     );
     let pull = measure(
         &big,
-        bob,
+        "bob",
         &["sync", "--pull"],
         &format!("Pulled {BIG} events"),
     );
@@ -58,11 +58,11 @@ fn main() {
     }
 
     let long = incremental_pulls(&big);
-    let short_team = Team::new(&["alice", "bob"]);
-    seed_pending(short_team.get("alice"), NEW);
-    short_team.get("alice").sync();
-    short_team.get("bob").sync();
-    let short = incremental_pulls(&short_team);
+    let short_world = world(&cfg);
+    seed_pending(&short_world, "alice", NEW);
+    ok(&short_world, "alice", &["sync"]);
+    ok(&short_world, "bob", &["sync"]);
+    let short = incremental_pulls(&short_world);
     let ratio = long.wall.as_secs_f64() / short.wall.as_secs_f64();
     table.info(
         &format!("pull {NEW} new after {NEW} old"),
@@ -76,8 +76,8 @@ fn main() {
         format!("<= x{MAX_HISTORY_RATIO}"),
         ratio <= MAX_HISTORY_RATIO,
     );
-    for (label, team) in [(NEW, &short_team), (BIG, &big)] {
-        breakdown(&mut table, team, label);
+    for (label, h) in [(NEW, &short_world), (BIG, &big)] {
+        breakdown(&mut table, h, label);
     }
 
     table.print();
@@ -88,6 +88,21 @@ fn main() {
     }
 }
 
+/// harness.toml, with a workspace build in release: throughput is a property of the
+/// optimised binaries, not of the dev profile the test suite uses.
+fn release_config() -> HarnessConfig {
+    let mut cfg = HarnessConfig::load_default().expect("load harness.toml");
+    if cfg.sut.source == SutSource::Workspace {
+        cfg.sut.profile = "release".into();
+    }
+    cfg
+}
+
+/// A world of alice (owner) and bob (writer).
+fn world(cfg: &HarnessConfig) -> Harness {
+    Harness::setup(cfg, &WorldOptions::actors(2)).expect("world setup")
+}
+
 /// Wall time of one td run plus the CPU time td and the server used meanwhile.
 #[derive(Debug, Clone, Copy, Default)]
 struct Measured {
@@ -96,14 +111,25 @@ struct Measured {
     server_cpu: Duration,
 }
 
+/// `td <args>` as `who`, straight to the server, asserting exit 0; returns the output.
+fn ok(h: &Harness, who: &str, args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let direct = [("TD_SYNC_URL".to_string(), h.server_url())];
+    let out = h
+        .td_with_env(who, &args, &direct)
+        .unwrap_or_else(|e| panic!("{who}: td {args:?}: {e}"));
+    assert!(out.ok(), "{who}: td {args:?} failed: {out:#?}");
+    out.output
+}
+
 /// Runs `td <args>` as `who`, which must succeed and print `expect`.
-fn measure(team: &Team, who: &Actor, args: &[&str], expect: &str) -> Measured {
-    let server = team.server.pid();
+fn measure(h: &Harness, who: &str, args: &[&str], expect: &str) -> Measured {
+    let server = h.server_pid().expect("server running");
     let (cpu0, srv0) = (children_cpu(), process_cpu(server));
     let t = Instant::now();
-    let out = who.ok(args);
+    let out = ok(h, who, args);
     let wall = t.elapsed();
-    assert!(out.stdout.contains(expect), "want {expect:?}: {out:#?}");
+    assert!(out.contains(expect), "want {expect:?}: {out}");
     Measured {
         wall,
         td_cpu: children_cpu().saturating_sub(cpu0),
@@ -112,23 +138,19 @@ fn measure(team: &Team, who: &Actor, args: &[&str], expect: &str) -> Measured {
 }
 
 /// Seeds `n` pending create events on `who`.
-fn seed_pending(who: &Actor, n: usize) {
-    let session: String = who
-        .db()
-        .query_row("SELECT id FROM sessions LIMIT 1", [], |r| r.get(0))
-        .expect("td session");
-    seed::issues(&mut who.db_rw(), &session, "Bench issue", n);
+fn seed_pending(h: &Harness, who: &str, n: usize) {
+    h.seed_pending_issues(who, "Bench issue", n)
+        .expect("seed pending issues");
 }
 
 /// Median (by wall time) of bob pulling `NEW` events alice just pushed.
-fn incremental_pulls(team: &Team) -> Measured {
-    let (alice, bob) = (team.get("alice"), team.get("bob"));
+fn incremental_pulls(h: &Harness) -> Measured {
     median(|| {
-        seed_pending(alice, NEW);
-        alice.ok(&["sync", "--push"]);
+        seed_pending(h, "alice", NEW);
+        ok(h, "alice", &["sync", "--push"]);
         measure(
-            team,
-            bob,
+            h,
+            "bob",
             &["sync", "--pull"],
             &format!("Pulled {NEW} events"),
         )
@@ -136,36 +158,27 @@ fn incremental_pulls(team: &Team) -> Measured {
 }
 
 /// The pieces of an incremental pull on bob's side, each the median of `RUNS`.
-fn breakdown(table: &mut Table, team: &Team, history: usize) {
-    let bob = team.get("bob");
-    let floor = median(|| measure(team, bob, &["noop"], ""));
+fn breakdown(table: &mut Table, h: &Harness, history: usize) {
+    let floor = median(|| measure(h, "bob", &["noop"], ""));
     table.info(
         &format!("  td noop (start + open), {history} old"),
         format!("{:.1} ms", ms(floor.wall)),
         &floor,
     );
-    let empty = median(|| measure(team, bob, &["sync", "--pull"], "Nothing to pull."));
+    let empty = median(|| measure(h, "bob", &["sync", "--pull"], "Nothing to pull."));
     table.info(
         &format!("  td sync --pull, nothing new, {history} old"),
         format!("{:.1} ms", ms(empty.wall)),
         &empty,
     );
     // A fresh connection each time, as td opens one per run: the whole file is read.
-    let check = median(|| {
-        timed(|| {
-            let r: String = bob
-                .db()
-                .query_row("PRAGMA quick_check", [], |r| r.get(0))
-                .expect("quick_check");
-            assert_eq!(r, "ok");
-        })
-    });
+    let check = median(|| timed(|| quick_check(h, "bob")));
     table.info(
         &format!("  PRAGMA quick_check, {history} old"),
         format!("{:.1} ms", ms(check.wall)),
         &check,
     );
-    let http = median(|| timed(|| http_pull(team, bob)));
+    let http = median(|| timed(|| http_pull(h, "bob")));
     table.info(
         &format!("  HTTP GET of {NEW} events, {history} old"),
         format!("{:.1} ms", ms(http.wall)),
@@ -173,23 +186,30 @@ fn breakdown(table: &mut Table, team: &Team, history: usize) {
     );
 }
 
-/// The last `NEW` events of the project, fetched directly with bob's key.
-fn http_pull(team: &Team, bob: &Actor) {
-    let last = team.server_int("SELECT MAX(server_seq) FROM events");
-    let url = format!(
-        "{}/v1/projects/{}/sync/pull?after_server_seq={}&limit=1000",
-        team.server.url(),
-        team.project,
+/// `PRAGMA quick_check` on a fresh read-only connection to `who`'s database.
+fn quick_check(h: &Harness, who: &str) {
+    let conn = Connection::open_with_flags(h.db_path(who), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open issues.db");
+    let r: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .expect("quick_check");
+    assert_eq!(r, "ok");
+}
+
+/// The last `NEW` events of the project, fetched directly with `who`'s key.
+fn http_pull(h: &Harness, who: &str) {
+    let last = h
+        .server_int("SELECT MAX(server_seq) FROM events")
+        .expect("read events.db");
+    let key = h.auth_field(who, "api_key").expect("api key");
+    let path = format!(
+        "/v1/projects/{}/sync/pull?after_server_seq={}&limit=1000",
+        h.project_id(),
         last - NEW as i64
     );
-    let body = ureq::get(&url)
-        .timeout(Duration::from_secs(30))
-        .set("Authorization", &format!("Bearer {}", bob.creds.api_key))
-        .call()
-        .expect("pull")
-        .into_string()
-        .expect("pull body");
-    assert!(body.len() > NEW * 100, "short pull answer");
+    let resp = h.api().call("GET", &path, Some(&key), None).expect("pull");
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    assert!(resp.body.len() > NEW * 100, "short pull answer");
 }
 
 /// Wall time of an in-process step (no td, no CPU split).

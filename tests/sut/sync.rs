@@ -1,38 +1,49 @@
-//! End-to-end sync: the real td-sync binary and real td clients, compared row by row.
-//!
-//! Each test runs its own server and clients (see `support::Team`); td invocations are
-//! kept few because each is a process start on a shared machine.
-
-mod support;
+//! Sync between real td clients through the real td-sync, compared row by row: every
+//! entity kind, field-level merges, delete/restore/undo, an offline dependency cycle; each
+//! ends with a sync round that must change nothing.
 
 use rusqlite::types::Value as SqlValue;
-use support::actor::Actor;
-use support::{db, Team};
+use td_e2e::driver::Driver;
+use td_e2e::harness::Harness;
+
+use crate::client::Client;
+use crate::db;
+use crate::world::{assert_converged, world};
+
+/// alice and bob of a fresh two-actor world.
+fn pair(h: &Harness) -> (Client<'_>, Client<'_>) {
+    (Client::actor(h, "alice"), Client::actor(h, "bob"))
+}
+
+fn sync_all(h: &Harness) {
+    h.sync_all().expect("sync_all");
+}
 
 /// Every table of every client is unchanged by another sync round, which pushes and pulls
 /// nothing.
 #[track_caller]
-fn assert_resync_is_noop(team: &Team) {
-    for a in &team.actors {
+fn assert_resync_is_noop(clients: &[&Client]) {
+    for a in clients {
         let before = hash_all(a);
         let out = a.sync();
         assert_eq!(
-            out.stdout, "Nothing to push.\nNothing to pull.\n",
+            out.output,
+            "Nothing to push.\nNothing to pull.\n",
             "{}: second sync round was not empty: {out:#?}",
-            a.name
+            a.name()
         );
         let changed = db::changed_tables(&before, &hash_all(a));
         assert!(
             changed.is_empty(),
             "{}: a no-op sync changed {changed:?}",
-            a.name
+            a.name()
         );
     }
 }
 
 /// Every table except `sessions`, whose `last_activity` every td command bumps (client
 /// spec §4), sync or not.
-fn hash_all(a: &Actor) -> std::collections::BTreeMap<String, String> {
+fn hash_all(a: &Client) -> std::collections::BTreeMap<String, String> {
     let conn = a.db();
     let tables = db::all_tables(&conn);
     let names: Vec<&str> = tables
@@ -43,14 +54,14 @@ fn hash_all(a: &Actor) -> std::collections::BTreeMap<String, String> {
     db::hash_tables(&conn, &names)
 }
 
-fn count(a: &Actor, table: &str) -> i64 {
+fn count(a: &Client, table: &str) -> i64 {
     a.int(&format!("SELECT COUNT(*) FROM {table}"))
 }
 
 #[test]
 fn every_entity_kind_propagates() {
-    let team = Team::new(&["alice", "bob"]);
-    let (alice, bob) = (team.get("alice"), team.get("bob"));
+    let h = world(2);
+    let (alice, bob) = pair(&h);
 
     let epic = alice.create("Epic for propagation checks", &["-t", "epic"]);
     let full = alice.create(
@@ -90,8 +101,8 @@ fn every_entity_kind_propagates() {
     ]);
     let target = alice.create("Dependency target issue", &[]);
     alice.ok(&["dep", "add", &full, &target]);
-    std::fs::create_dir_all(alice.root.join("src")).unwrap();
-    std::fs::write(alice.root.join("src/lib.rs"), "fn main() {}\n").unwrap();
+    std::fs::create_dir_all(alice.root().join("src")).unwrap();
+    std::fs::write(alice.root().join("src/lib.rs"), "fn main() {}\n").unwrap();
     alice.ok(&["link", &full, "src/lib.rs"]);
     alice.ok(&["board", "create", "planning", "-q", "priority = P1"]);
     alice.ok(&["board", "move", "planning", &full, "1"]);
@@ -105,9 +116,9 @@ fn every_entity_kind_propagates() {
     bob.sync();
     bob.ok(&["approve", &target]);
     bob.ok(&["comment", &full, "a comment from bob"]);
-    team.sync_all();
+    sync_all(&h);
 
-    team.assert_converged();
+    assert_converged(&[&alice, &bob]);
     // Not vacuous: every kind of row is really there, with its typed values.
     for (table, n) in [
         ("issues", 3),
@@ -121,9 +132,9 @@ fn every_entity_kind_propagates() {
         ("work_session_issues", 2),
         ("issue_reviews", 1),
     ] {
-        assert_eq!(count(bob, table), n, "bob: rows in {table}");
+        assert_eq!(count(&bob, table), n, "bob: rows in {table}");
     }
-    assert!(count(bob, "logs") >= 2, "bob: logs");
+    assert!(count(&bob, "logs") >= 2, "bob: logs");
     let i = |col| bob.field("issues", &full, col);
     assert_eq!(
         i("title"),
@@ -144,15 +155,15 @@ fn every_entity_kind_propagates() {
         .unwrap();
     assert_eq!(decision, "approved");
 
-    assert_resync_is_noop(&team);
+    assert_resync_is_noop(&[&alice, &bob]);
 }
 
 #[test]
 fn concurrent_edits_merge_by_field_and_later_push_wins() {
-    let team = Team::new(&["alice", "bob"]);
-    let (alice, bob) = (team.get("alice"), team.get("bob"));
+    let h = world(2);
+    let (alice, bob) = pair(&h);
     let id = alice.create("Original shared title", &["-p", "P2", "-d", "original"]);
-    team.sync_all();
+    sync_all(&h);
 
     // Different fields, offline on both sides: both survive everywhere.
     alice.ok(&[
@@ -164,9 +175,9 @@ fn concurrent_edits_merge_by_field_and_later_push_wins() {
         "from-alice",
     ]);
     bob.ok(&["update", &id, "--priority", "P0", "--points", "8"]);
-    team.sync_all();
-    team.assert_converged();
-    for a in [alice, bob] {
+    sync_all(&h);
+    assert_converged(&[&alice, &bob]);
+    for a in [&alice, &bob] {
         assert_eq!(a.text("issues", &id, "title"), "Title edited by alice");
         assert_eq!(a.text("issues", &id, "labels"), "from-alice");
         assert_eq!(a.text("issues", &id, "priority"), "P0");
@@ -179,7 +190,7 @@ fn concurrent_edits_merge_by_field_and_later_push_wins() {
     alice.sync();
     bob.sync();
     alice.sync();
-    team.assert_converged();
+    assert_converged(&[&alice, &bob]);
     assert_eq!(
         alice.text("issues", &id, "description"),
         "bob's description"
@@ -190,21 +201,21 @@ fn concurrent_edits_merge_by_field_and_later_push_wins() {
     bob.sync();
     alice.sync();
     bob.sync();
-    team.assert_converged();
+    assert_converged(&[&alice, &bob]);
     assert_eq!(
         bob.text("issues", &id, "title"),
         "Title by alice, pushed last"
     );
-    assert_resync_is_noop(&team);
+    assert_resync_is_noop(&[&alice, &bob]);
 }
 
 #[test]
 fn delete_restore_and_undo_propagate() {
-    let team = Team::new(&["alice", "bob"]);
-    let (alice, bob) = (team.get("alice"), team.get("bob"));
+    let h = world(2);
+    let (alice, bob) = pair(&h);
     let doomed = alice.create("Issue deleted then restored", &[]);
     let edited = alice.create("Issue whose edit is undone", &[]);
-    team.sync_all();
+    sync_all(&h);
 
     alice.ok(&["delete", &doomed]);
     alice.ok(&["update", &edited, "--title", "A regretted title edit"]);
@@ -215,50 +226,50 @@ fn delete_restore_and_undo_propagate() {
         "A regretted title edit"
     );
     alice.ok(&["undo"]);
-    team.sync_all();
+    sync_all(&h);
     // updated_at included: soft delete and restore both stamp the event time everywhere.
-    team.assert_converged();
+    assert_converged(&[&alice, &bob]);
     assert_ne!(bob.field("issues", &doomed, "deleted_at"), SqlValue::Null);
     assert_eq!(
         bob.text("issues", &edited, "title"),
         "Issue whose edit is undone"
     );
-    let listed = bob.ok(&["list", "--all"]).stdout;
+    let listed = bob.ok(&["list", "--all"]).output;
     assert!(
         listed.contains(&edited) && !listed.contains(&doomed),
         "deleted issue listed on bob: {listed}"
     );
 
     bob.ok(&["restore", &doomed]);
-    team.sync_all();
+    sync_all(&h);
     assert_eq!(alice.field("issues", &doomed, "deleted_at"), SqlValue::Null);
 
     // Undo of a synced create: the compensating soft delete reaches the peer.
     let undone = alice.create("Issue whose create is undone", &[]);
-    team.sync_all();
+    sync_all(&h);
     assert_eq!(bob.field("issues", &undone, "deleted_at"), SqlValue::Null);
     alice.ok(&["undo"]);
-    team.sync_all();
+    sync_all(&h);
     // updated_at included: soft delete and restore both stamp the event time everywhere.
-    team.assert_converged();
+    assert_converged(&[&alice, &bob]);
     assert_ne!(bob.field("issues", &undone, "deleted_at"), SqlValue::Null);
-    assert_resync_is_noop(&team);
+    assert_resync_is_noop(&[&alice, &bob]);
 }
 
 #[test]
 fn offline_dependency_cycle_resolves_to_the_same_single_edge() {
-    let team = Team::new(&["alice", "bob"]);
-    let (alice, bob) = (team.get("alice"), team.get("bob"));
+    let h = world(2);
+    let (alice, bob) = pair(&h);
     let a = alice.create("Cycle end A", &[]);
     let b = alice.create("Cycle end B", &[]);
-    team.sync_all();
+    sync_all(&h);
 
     alice.ok(&["dep", "add", &a, &b]);
     bob.ok(&["dep", "add", &b, &a]);
-    team.sync_all();
-    team.assert_converged();
-    let edges = |who: &Actor| db::synced_snapshot(&who.db())["issue_dependencies"].clone();
-    let rows = edges(alice);
+    sync_all(&h);
+    assert_converged(&[&alice, &bob]);
+    let edges = |who: &Client| db::synced_snapshot(&who.db())["issue_dependencies"].clone();
+    let rows = edges(&alice);
     assert_eq!(rows.len(), 1, "one edge should survive: {rows:?}");
     // The edge whose `issue|depends_on` sorts first wins (sync spec §7.8).
     let (first, second) = if format!("{a}|{b}") < format!("{b}|{a}") {
@@ -275,5 +286,5 @@ fn offline_dependency_cycle_resolves_to_the_same_single_edge() {
         )
         .unwrap();
     assert_eq!(kept, (first.clone(), second.clone()));
-    assert_resync_is_noop(&team);
+    assert_resync_is_noop(&[&alice, &bob]);
 }
