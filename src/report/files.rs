@@ -8,7 +8,7 @@ use super::junit::{self, JunitCase, JunitResult};
 use crate::history::OperationRecord;
 use crate::run::{CaseEntry, CaseOutcome, Status, Suite};
 
-fn junit_case(o: &CaseOutcome) -> JunitCase {
+fn junit_case(suite: &Suite, o: &CaseOutcome) -> JunitCase {
     let result = match o.status {
         Status::Passed => JunitResult::Passed,
         Status::Failed => JunitResult::Failed {
@@ -20,11 +20,17 @@ fn junit_case(o: &CaseOutcome) -> JunitCase {
             details: o.failure_text(),
         },
     };
-    JunitCase {
-        name: o.name.clone(),
-        duration: o.duration,
-        result,
+    with_file(suite, JunitCase::for_case(&o.name, o.duration, result))
+}
+
+/// The case's real file, relative to the workspace when it lies inside it.
+fn with_file(suite: &Suite, mut c: JunitCase) -> JunitCase {
+    if let Some(e) = suite.entries.iter().find(|e| e.name == c.name) {
+        let root = crate::config::workspace_root();
+        let rel = e.path.strip_prefix(&root).unwrap_or(&e.path);
+        c.file = rel.to_string_lossy().into_owned();
     }
+    c
 }
 
 fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
@@ -74,11 +80,10 @@ pub fn write_reports(
     skipped: &[&CaseEntry],
 ) -> std::io::Result<()> {
     let dir = &suite.report_dir;
-    let mut cases: Vec<JunitCase> = outcomes.iter().map(junit_case).collect();
-    cases.extend(skipped.iter().map(|e| JunitCase {
-        name: e.name.clone(),
-        duration: std::time::Duration::ZERO,
-        result: JunitResult::Skipped,
+    let mut cases: Vec<JunitCase> = outcomes.iter().map(|o| junit_case(suite, o)).collect();
+    cases.extend(skipped.iter().map(|e| {
+        let c = JunitCase::for_case(&e.name, std::time::Duration::ZERO, JunitResult::Skipped);
+        with_file(suite, c)
     }));
     if !cases.is_empty() {
         junit::write(&junit_path(dir, outcomes), "td-e2e", &cases)?;

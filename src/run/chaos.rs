@@ -1,5 +1,6 @@
 //! A chaos case: the chaos loop (with faults), heal, `sync_all`, final reads, verify.
 
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,24 +28,27 @@ pub struct ChaosParams {
     pub access: crate::case::AccessPlan,
 }
 
-/// Prints progress to stderr at most every few seconds and at the end.
+/// Prints progress of a long case (actions done of total, syncs, faults, elapsed) at most
+/// once a second — only when stderr is a terminal: in a log, a progress line could land
+/// between libtest's `test NAME ... ` and its `ok`. Each line is one write under the lock.
 fn progress_printer(name: String) -> impl FnMut(&Progress) {
+    let on = std::io::stderr().is_terminal();
     let mut last = Instant::now();
     move |p: &Progress| {
-        // Only long cases report progress: a line every 5 s of wall time.
-        if last.elapsed() < Duration::from_secs(5) {
+        if !on || last.elapsed() < Duration::from_secs(1) {
             return;
         }
         last = Instant::now();
         let of = p.total.map_or_else(String::new, |t| format!("/{t}"));
-        eprintln!(
-            "[{name}] {}{of} actions, {} syncs, {} faults, {} unexpected, {:.1}s",
+        let line = format!(
+            "[{name}] {}{of} actions, {} syncs, {} faults, {} unexpected, {:.1}s\n",
             p.actions_done,
             p.syncs,
             p.faults,
             p.unexpected,
             p.elapsed.as_secs_f64()
         );
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
 }
 

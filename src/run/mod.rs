@@ -15,6 +15,7 @@ mod liveness;
 mod outcome;
 mod scenario;
 mod seed;
+mod select;
 mod steps;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -67,8 +68,12 @@ impl Ignored for CaseEntry {
 impl Suite {
     /// Loads `harness.toml` and discovers `cases/**/*.toml` (`E2E_CASES_DIR` and
     /// `E2E_REPORT_DIR` override the two directories, for the runner's own tests). With an
-    /// exact name, only that file is read.
+    /// exact name, only that file is read, and a name that is no case is an error listing
+    /// the nearest names (so is one that could leave the cases directory).
     pub fn discover(exact: Option<&str>) -> Result<Suite, String> {
+        if let Some(name) = exact {
+            select::check_exact_name(name)?;
+        }
         let cfg = HarnessConfig::load_default().map_err(|e| e.to_string())?;
         let cases_dir = std::env::var_os("E2E_CASES_DIR")
             .map(PathBuf::from)
@@ -80,6 +85,9 @@ impl Suite {
             Some(one) => vec![one],
             None => case::discover(&cases_dir),
         };
+        if let Some(name) = exact {
+            select::check_exact_match(name, entries.iter().map(|e| e.name.as_str()))?;
+        }
         let seeds = entries.iter().map(seed_of).collect();
         Ok(Suite {
             cfg,

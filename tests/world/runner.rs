@@ -123,8 +123,9 @@ fn exactly_the_broken_cases_fail_with_what_diverged_and_how_to_replay() {
         .expect("junit-parser loads the report");
     assert_eq!(parsed.suites.len(), 1);
     let status = |name: &str| {
-        // The consumer shows a case as `classname::name`.
-        let full = format!("e2e::{name}");
+        // The consumer shows a case as `classname::name`; a case's class is its group.
+        let group = name.split('/').next().unwrap();
+        let full = format!("{group}::{name}");
         let case = parsed.suites[0].cases.iter().find(|c| c.name == full);
         let names: Vec<&str> = parsed.suites[0]
             .cases
@@ -138,6 +139,19 @@ fn exactly_the_broken_cases_fail_with_what_diverged_and_how_to_replay() {
     assert!(status("passing").is_success());
     assert!(status("sql-must-fail").is_failure());
     assert!(status("broken").is_error());
+    // What CI dashboards read: the case file, and the failure in system-out too.
+    assert!(
+        r.junit
+            .contains("file=\"tests/fixtures/runner/cases/sql-must-fail.toml\""),
+        "{}",
+        r.junit
+    );
+    let out_at = r.junit.find("<system-out>").expect("system-out");
+    assert!(
+        r.junit[out_at..].contains("replay: cargo test --test e2e -- --exact sql-must-fail"),
+        "{}",
+        r.junit
+    );
     for w in r
         .output
         .lines()
@@ -158,6 +172,23 @@ fn list_and_exact_filter_select_cases_by_name() {
     assert_eq!(r.code, Some(0), "{}", r.output);
     assert!(r.output.contains("1 passed; 0 failed"), "{}", r.output);
     assert_eq!(r.junit.matches("<testcase ").count(), 1, "{}", r.junit);
+}
+
+#[test]
+fn a_mistyped_exact_name_fails_and_names_the_nearest_cases() {
+    let r = run_fixtures(&["--exact", "pasing"]);
+    assert_eq!(r.code, Some(2), "{}", r.output);
+    assert!(
+        r.output
+            .contains("--exact \"pasing\" matches no case; nearest: passing"),
+        "{}",
+        r.output
+    );
+    for bad in ["../runner/cases/passing", "/etc/passwd"] {
+        let r = run_fixtures(&["--exact", bad]);
+        assert_eq!(r.code, Some(2), "{}", r.output);
+        assert!(r.output.contains("no `..`, not absolute"), "{}", r.output);
+    }
 }
 
 #[test]
