@@ -2,6 +2,7 @@
 //! without leaks, the nemesis's faults do what they say, the scenario context reports
 //! failures, and the e2e runner binary behaves. One test binary for all of them.
 
+mod ci;
 mod ctx;
 mod faults;
 mod runner;
