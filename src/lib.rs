@@ -15,4 +15,5 @@ pub mod junit;
 pub mod report;
 pub mod run;
 pub mod scenarios;
+pub mod shrink;
 pub mod verify;

@@ -189,7 +189,23 @@ fn case_faults(case: &Case) -> Vec<FaultKind> {
     }
 }
 
+/// Something done to every fresh world of a case before it runs (the shrinker's tests
+/// plant bug injectors this way).
+pub type WorldHook = std::sync::Arc<dyn Fn(&Harness) + Send + Sync>;
+
 fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
+    run_case_in(&suite.cfg, case, seed, None, suite.cfg.world.keep_failed)
+}
+
+/// Runs `case` in a fresh world set up from `cfg`, `hook` applied to the world first;
+/// `keep_failed`: keep a failed case's world on disk.
+pub fn run_case_in(
+    cfg: &HarnessConfig,
+    case: &Case,
+    seed: Option<u64>,
+    hook: Option<&WorldHook>,
+    keep_failed: bool,
+) -> CaseOutcome {
     let mut out = CaseOutcome::new(&case.name);
     out.seed = seed;
     let seed = seed.unwrap_or(0);
@@ -202,7 +218,7 @@ fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
             return CaseOutcome::errored(&case.name, format!("cannot run this case: {e}"));
         }
     }
-    let mut h = match Harness::setup(&suite.cfg, &world_options(&suite.cfg, case, scenario)) {
+    let mut h = match Harness::setup(cfg, &world_options(cfg, case, scenario)) {
         Ok(h) => h,
         Err(e) => {
             let mut o = CaseOutcome::errored(&case.name, format!("world setup failed: {e}"));
@@ -210,6 +226,9 @@ fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
             return o;
         }
     };
+    if let Some(hook) = hook {
+        hook(&h);
+    }
     match &case.kind {
         CaseKind::Chaos(_) => chaos::run(&h, &chaos_params(case, seed), &mut out),
         CaseKind::Scenario(_) => {
@@ -222,7 +241,7 @@ fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
     if out.status != Status::Errored && !matches!(case.kind, CaseKind::Chaos(_)) {
         out.add_checks(hygiene_checks(&h, &case.expect_quarantine));
     }
-    if !out.passed() && suite.cfg.world.keep_failed {
+    if !out.passed() && keep_failed {
         if let Some(json) = &out.history {
             let _ = std::fs::write(h.world_dir().join("history.json"), json);
         }
