@@ -26,6 +26,7 @@ pub use chaos::{history_json, run as run_chaos_case, ChaosParams};
 pub use outcome::{CaseOutcome, Status};
 pub use reports::write_reports;
 pub use seed::{choose as choose_seed, fresh as fresh_seed, from_env_or as seed_from_env_or};
+pub use steps::LINKED_FILE_TEXT;
 
 use crate::case::{self, Case, CaseKind, DiscoveredCase};
 use crate::config::{self, HarnessConfig};

@@ -108,6 +108,7 @@ fn run_step(
                 .iter()
                 .map(|a| substitute(a, vars))
                 .collect::<Result<Vec<_>, _>>()?;
+            ensure_link_target(h, actor, &args)?;
             let r = h.td(actor, &args).map_err(|e| e.to_string())?;
             record(h, actor, "td", &args, &r, r.ok() || *expect != Expect::Ok);
             h.faults().after_op(actor, r.ok());
@@ -169,6 +170,28 @@ fn run_step(
             expect,
         } => sql_step(h, actor, &substitute(query, vars)?, expect, vars),
     }
+}
+
+/// What the chaos engine writes into a file before it links it.
+pub const LINKED_FILE_TEXT: &str = "chaos-generated\n";
+
+/// `td link <id> <path>` needs the file in the actor's directory: a relative path that is
+/// missing there is written first (with the chaos engine's text), so a case translated
+/// from a chaos run links what the run linked.
+fn ensure_link_target(h: &Harness, actor: &str, args: &[String]) -> Result<(), String> {
+    let (Some("link"), Some(path)) = (args.first().map(String::as_str), args.get(2)) else {
+        return Ok(());
+    };
+    let rel = std::path::Path::new(path);
+    if path.starts_with('-') || rel.is_absolute() || path.contains("..") {
+        return Ok(());
+    }
+    let full = h.client_dir(actor).join(rel);
+    if full.exists() {
+        return Ok(());
+    }
+    std::fs::write(&full, LINKED_FILE_TEXT)
+        .map_err(|e| format!("write {} for td link: {e}", full.display()))
 }
 
 fn sync_step(h: &Harness, actor: &str, expect: Expect) -> Result<(), String> {

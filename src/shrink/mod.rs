@@ -11,6 +11,7 @@
 //! - `writer`: the case file with its provenance comment block, parsed back before writing.
 
 pub mod ddmin;
+pub mod proof;
 pub mod replay;
 pub mod signature;
 pub mod simplify;
@@ -37,10 +38,12 @@ pub enum ShrinkError {
     OnlyInChaos(String),
     #[error("the run recorded no replayable step")]
     NothingToReplay,
-    #[error(
-        "replaying the {steps} translated steps in a fresh world did not fail `{check}` again"
-    )]
-    NotReproduced { check: Signature, steps: usize },
+    #[error("replaying the {steps} translated steps in a fresh world did not fail `{check}` again: {got}")]
+    NotReproduced {
+        check: Signature,
+        steps: usize,
+        got: String,
+    },
     #[error("the shrunk case does not parse back: {0}")]
     Invalid(String),
     #[error("write {path}: {source}")]
@@ -170,10 +173,25 @@ pub fn shrink(
         req.case.expect_quarantine.clone(),
         start + opts.budget,
     );
-    if !replayer.fails(&body) {
+    let first = replayer.outcome(&body);
+    if !replayer.hit(&first) {
+        let got: Vec<String> = Signature::failing(&first.checks)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         return Err(ShrinkError::NotReproduced {
             check: target,
             steps: body.len(),
+            got: if first.passed() {
+                "it passed".into()
+            } else {
+                let detail: String = first
+                    .details
+                    .first()
+                    .map(|d| d.chars().take(600).collect())
+                    .unwrap_or_default();
+                format!("it failed with [{}]: {detail}", got.join(", "))
+            },
         });
     }
     let steps_before = body.len();

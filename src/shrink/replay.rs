@@ -17,7 +17,7 @@ use super::signature::Signature;
 use super::simplify::actors_needed;
 use crate::case::{self, Case, CaseKind, Step, StepAction, StepsCase};
 use crate::config::HarnessConfig;
-use crate::run::{run_case_in, Status, WorldHook};
+use crate::run::{run_case_in, CaseOutcome, Status, WorldHook};
 
 /// Replays candidates against one target check.
 pub struct Replayer<'a> {
@@ -76,6 +76,23 @@ impl<'a> Replayer<'a> {
         }
     }
 
+    /// Runs `body` (then the tail) in a fresh world.
+    pub fn outcome(&self, body: &[Step]) -> CaseOutcome {
+        self.replays.fetch_add(1, Ordering::SeqCst);
+        run_case_in(
+            self.cfg,
+            &self.case_of(body),
+            None,
+            self.hook.as_ref(),
+            false,
+        )
+    }
+
+    /// True when `out` failed with the target check.
+    pub fn hit(&self, out: &CaseOutcome) -> bool {
+        out.status != Status::Errored && Signature::failing(&out.checks).contains(&self.target)
+    }
+
     /// True when `body` (then the tail) fails with the target check.
     pub fn fails(&self, body: &[Step]) -> bool {
         if !placeholders_saved(body) {
@@ -90,16 +107,8 @@ impl<'a> Replayer<'a> {
         {
             return *hit;
         }
-        self.replays.fetch_add(1, Ordering::SeqCst);
-        let out = run_case_in(
-            self.cfg,
-            &self.case_of(body),
-            None,
-            self.hook.as_ref(),
-            false,
-        );
-        let hit =
-            out.status != Status::Errored && Signature::failing(&out.checks).contains(&self.target);
+        let out = self.outcome(body);
+        let hit = self.hit(&out);
         self.cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -3,12 +3,13 @@
 //! td-sync. They are planted through a Rust API only ([`crate::faults::WorldFaults::plant_bug`]);
 //! no case-file key reaches them.
 //!
-//! Each injector fires at most once per world (the first exchange it applies to), so a run
-//! and every shrunk replay of it meet the same single corruption. Bodies are decoded from
+//! An injector fires on every exchange it applies to, as a server with that bug would, and
+//! decides from the exchange alone, so a run and every shrunk replay of it meet the same
+//! corruption at the same traffic. Bodies are decoded from
 //! their wire framing (Content-Length or chunked), rewritten as JSON and sent back with a
 //! fresh Content-Length.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use serde_json::Value;
@@ -18,14 +19,16 @@ use super::http::Message;
 /// How a planted bug corrupts traffic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BugInjector {
-    /// One pushed issue event loses its `title` on the way to the server, which stores it
-    /// and answers success.
+    /// In each push, the first issue event that carries a `title` loses it on the way to
+    /// the server, which stores it and answers success.
     DropPushedField,
-    /// One event is left out of a pull page (the page's cursor still moves past it).
+    /// Each pull page leaves out its last event from another device (an off-by-one: the
+    /// page's cursor still moves past it).
     DropPulledEvent,
-    /// Two events on the same entity change places in a pull page.
+    /// In each pull page, the first two events from other devices on one entity change
+    /// places.
     SwapPulledEvents,
-    /// A push of two or more events reaches the server without its last event, and the
+    /// Each push of two or more events reaches the server without its last event, and the
     /// answer acknowledges that event anyway, at a seq the server never gave it.
     FakePushAcks,
 }
@@ -49,20 +52,25 @@ impl BugInjector {
     }
 }
 
-/// A bug planted in every proxy of one world; it fires once for the whole world.
+/// Firings remembered per world (the first ones; a long run fires many times).
+const MAX_LOG: usize = 100;
+
+/// A bug planted in every proxy of one world.
 #[derive(Debug)]
 pub struct BugPlant {
     pub bug: BugInjector,
-    fired: AtomicBool,
     log: Mutex<Vec<String>>,
+    /// Each actor's device id, learnt from its pushes: pull corruptions touch only events
+    /// of other devices (a replica already holds its own).
+    devices: Mutex<BTreeMap<String, String>>,
 }
 
 impl BugPlant {
     pub fn new(bug: BugInjector) -> BugPlant {
         BugPlant {
             bug,
-            fired: AtomicBool::new(false),
             log: Mutex::new(Vec::new()),
+            devices: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -71,16 +79,27 @@ impl BugPlant {
         self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Claims the single firing; false once it is spent.
-    fn claim(&self) -> bool {
-        !self.fired.swap(true, Ordering::SeqCst)
+    fn learn_device(&self, actor: &str, body: &Value) {
+        if let Some(d) = body.get("device_id").and_then(Value::as_str) {
+            self.devices
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(actor.to_string(), d.to_string());
+        }
+    }
+
+    /// True when `event` came from another device than `actor`'s.
+    fn foreign(&self, actor: &str, event: &Value) -> bool {
+        let devices = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = devices.get(actor).map(String::as_str);
+        event.get("device_id").and_then(Value::as_str) != mine || mine.is_none()
     }
 
     fn note(&self, actor: &str, what: String) {
-        self.log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(format!("{} on {actor}'s traffic: {what}", self.bug.name()));
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if log.len() < MAX_LOG {
+            log.push(format!("{} on {actor}'s traffic: {what}", self.bug.name()));
+        }
     }
 }
 
@@ -97,6 +116,7 @@ pub fn on_push_request(plant: &BugPlant, actor: &str, req: &Message) -> (Message
     let Some(mut body) = json_body(req) else {
         return unchanged;
     };
+    plant.learn_device(actor, &body);
     let Some(events) = body.get_mut("events").and_then(Value::as_array_mut) else {
         return unchanged;
     };
@@ -111,9 +131,6 @@ pub fn on_push_request(plant: &BugPlant, actor: &str, req: &Message) -> (Message
             let Some((id, new_data)) = victim else {
                 return unchanged;
             };
-            if !plant.claim() {
-                return unchanged;
-            }
             new_data.remove("title");
             plant.note(
                 actor,
@@ -122,7 +139,7 @@ pub fn on_push_request(plant: &BugPlant, actor: &str, req: &Message) -> (Message
             (with_json_body(req, &body), Pending::default())
         }
         BugInjector::FakePushAcks => {
-            if events.len() < 2 || !plant.claim() {
+            if events.len() < 2 {
                 return unchanged;
             }
             let dropped = events.pop().expect("two or more events");
@@ -192,10 +209,10 @@ pub fn on_pull_response(plant: &BugPlant, actor: &str, resp: &Message) -> Messag
     let seq = |e: &Value| e.get("server_seq").and_then(Value::as_i64).unwrap_or(-1);
     match plant.bug {
         BugInjector::DropPulledEvent => {
-            if events.is_empty() || !plant.claim() {
+            let Some(at) = events.iter().rposition(|e| plant.foreign(actor, e)) else {
                 return resp.clone();
-            }
-            let gone = events.remove(0);
+            };
+            let gone = events.remove(at);
             plant.note(actor, format!("left seq {} out of a pull page", seq(&gone)));
         }
         BugInjector::SwapPulledEvents => {
@@ -207,7 +224,9 @@ pub fn on_pull_response(plant: &BugPlant, actor: &str, resp: &Message) -> Messag
             };
             let pair = (0..events.len()).find_map(|i| {
                 let j = (i + 1..events.len()).find(|&j| {
-                    entity(&events[j]) == entity(&events[i])
+                    plant.foreign(actor, &events[i])
+                        && plant.foreign(actor, &events[j])
+                        && entity(&events[j]) == entity(&events[i])
                         && events[j].get("payload") != events[i].get("payload")
                 })?;
                 Some((i, j))
@@ -215,9 +234,6 @@ pub fn on_pull_response(plant: &BugPlant, actor: &str, resp: &Message) -> Messag
             let Some((i, j)) = pair else {
                 return resp.clone();
             };
-            if !plant.claim() {
-                return resp.clone();
-            }
             events.swap(i, j);
             plant.note(
                 actor,
@@ -314,16 +330,34 @@ mod tests {
     const PAGE: &str = r#"{"events":[{"server_seq":1,"entity_id":"td-a","payload":{"x":1}},{"server_seq":2,"entity_id":"td-b","payload":{"x":2}},{"server_seq":3,"entity_id":"td-a","payload":{"x":3}}],"last_server_seq":3,"has_more":false}"#;
 
     #[test]
-    fn drop_pulled_event_fires_once_and_reframes_chunked_bodies() {
+    fn drop_pulled_event_drops_the_last_and_reframes_chunked_bodies() {
         let plant = BugPlant::new(BugInjector::DropPulledEvent);
         let out = on_pull_response(&plant, "bob", &response(PAGE, true));
         let v = reparse(&out);
         assert_eq!(v["events"].as_array().unwrap().len(), 2);
+        assert_eq!(v["events"][1]["server_seq"], 2);
         assert_eq!(v["last_server_seq"], 3);
         assert!(out.header("transfer-encoding").is_none());
-        let again = on_pull_response(&plant, "bob", &response(PAGE, false));
-        assert_eq!(reparse(&again)["events"].as_array().unwrap().len(), 3);
-        assert_eq!(plant.firings().len(), 1, "{:?}", plant.firings());
+        assert!(
+            plant.firings()[0].contains("seq 3"),
+            "{:?}",
+            plant.firings()
+        );
+    }
+
+    #[test]
+    fn a_replica_own_events_are_left_alone() {
+        let plant = BugPlant::new(BugInjector::DropPulledEvent);
+        let page = r#"{"events":[{"server_seq":1,"device_id":"bd","entity_id":"td-a","payload":{}},{"server_seq":2,"device_id":"ad","entity_id":"td-b","payload":{}}],"last_server_seq":2,"has_more":false}"#;
+        let _ = on_push_request(&plant, "alice", &push_from("ad", "[]"));
+        let v = reparse(&on_pull_response(&plant, "alice", &response(page, false)));
+        let seqs: Vec<i64> = v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["server_seq"].as_i64().unwrap())
+            .collect();
+        assert_eq!(seqs, vec![2], "bob's seq 1 dropped, alice's own seq 2 kept");
     }
 
     #[test]
@@ -341,7 +375,11 @@ mod tests {
     }
 
     fn push(events: &str) -> Message {
-        let body = format!(r#"{{"device_id":"d","session_id":"s","events":{events}}}"#);
+        push_from("d", events)
+    }
+
+    fn push_from(device: &str, events: &str) -> Message {
+        let body = format!(r#"{{"device_id":"{device}","session_id":"s","events":{events}}}"#);
         let raw = format!(
             "POST /v1/projects/p/sync/push HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
