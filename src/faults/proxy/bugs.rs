@@ -26,7 +26,8 @@ pub enum BugInjector {
     /// page's cursor still moves past it).
     DropPulledEvent,
     /// In each pull page, the first two events from other devices on one entity change
-    /// places.
+    /// places, each taking the other's seq (td applies a page in seq order, so the later
+    /// write is applied first).
     SwapPulledEvents,
     /// Each push of two or more events reaches the server without its last event, and the
     /// answer acknowledges that event anyway, at a seq the server never gave it.
@@ -234,13 +235,21 @@ pub fn on_pull_response(plant: &BugPlant, actor: &str, resp: &Message) -> Messag
             let Some((i, j)) = pair else {
                 return resp.clone();
             };
+            // td applies a page in server_seq order, so the seqs stay where they were:
+            // the later write arrives labelled as the earlier one and the other way round.
+            let (si, sj) = (
+                events[i]["server_seq"].clone(),
+                events[j]["server_seq"].clone(),
+            );
             events.swap(i, j);
+            events[i]["server_seq"] = si;
+            events[j]["server_seq"] = sj;
             plant.note(
                 actor,
                 format!(
-                    "swapped seqs {} and {} ({}) in a pull page",
-                    seq(&events[j]),
+                    "swapped the events at seqs {} and {} ({}) in a pull page",
                     seq(&events[i]),
+                    seq(&events[j]),
                     entity(&events[i])
                 ),
             );
@@ -370,7 +379,9 @@ mod tests {
             .iter()
             .map(|e| e["server_seq"].as_i64().unwrap())
             .collect();
-        assert_eq!(seqs, vec![3, 2, 1]);
+        assert_eq!(seqs, vec![1, 2, 3], "seqs stay in place");
+        assert_eq!(v["events"][0]["payload"]["x"], 3, "the contents moved");
+        assert_eq!(v["events"][2]["payload"]["x"], 1);
         assert!(plant.firings()[0].contains("td-a"), "{:?}", plant.firings());
     }
 
