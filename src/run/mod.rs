@@ -13,6 +13,7 @@ mod access;
 mod chaos;
 mod liveness;
 mod outcome;
+mod replay_check;
 mod reports;
 mod scenario;
 mod seed;
@@ -156,8 +157,43 @@ pub fn execute(suite: &Suite, index: usize) -> CaseOutcome {
                 CaseOutcome::errored(&entry.name, format!("the case panicked: {msg}"))
             }),
     };
+    if let (Status::Failed, Ok(case)) = (out.status, &entry.case) {
+        out.shrunk = shrink_failed(suite, case, &out);
+    }
     out.duration = start.elapsed();
     out
+}
+
+/// Shrinks a failed case within the budget (`E2E_SHRINK`, `[shrink] budget`); the text
+/// for its failure message, or `None` when shrinking is off.
+fn shrink_failed(suite: &Suite, case: &Case, out: &CaseOutcome) -> Option<String> {
+    let budget = match suite.cfg.shrink_budget() {
+        Ok(Some(b)) => b,
+        Ok(None) => return None,
+        Err(e) => return Some(format!("not shrunk: {e}")),
+    };
+    let history: Vec<crate::history::OperationRecord> = match &out.history {
+        Some(json) => match serde_json::from_str(json) {
+            Ok(h) => h,
+            Err(e) => return Some(format!("not shrunk: the history does not read back: {e}")),
+        },
+        None => Vec::new(),
+    };
+    let req = crate::shrink::ShrinkRequest {
+        case,
+        seed: out.seed,
+        history: &history,
+        checks: &out.checks,
+    };
+    let opts = crate::shrink::ShrinkOptions {
+        budget,
+        out_dir: suite.report_dir.join("shrunk"),
+        hook: None,
+    };
+    Some(match crate::shrink::shrink(&suite.cfg, &req, &opts) {
+        Ok(s) => s.describe(),
+        Err(e) => format!("not shrunk: {e}"),
+    })
 }
 
 fn world_options(cfg: &HarnessConfig, case: &Case, scenario: Option<&Scenario>) -> WorldOptions {
@@ -195,7 +231,33 @@ fn case_faults(case: &Case) -> Vec<FaultKind> {
 pub type WorldHook = std::sync::Arc<dyn Fn(&Harness) + Send + Sync>;
 
 fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
-    run_case_in(&suite.cfg, case, seed, None, suite.cfg.world.keep_failed)
+    let mut out = run_case_in(&suite.cfg, case, seed, None, suite.cfg.world.keep_failed);
+    if replay_check::enabled() && out.status != Status::Errored {
+        replay_twice(suite, case, seed, &mut out);
+    }
+    out
+}
+
+/// `E2E_REPLAY_CHECK=1`: runs the case again with the same seed and compares the two
+/// normalised operation sequences (a case that cannot be replayed exactly says so instead).
+fn replay_twice(suite: &Suite, case: &Case, seed: Option<u64>, out: &mut CaseOutcome) {
+    if let Some(why) = &out.not_replayable {
+        out.details.push(format!(
+            "{}: skipped, this case cannot be replayed exactly: {why}",
+            replay_check::NAME
+        ));
+        return;
+    }
+    let second = run_case_in(&suite.cfg, case, seed, None, false);
+    let read = |json: &Option<String>| -> Vec<crate::history::OperationRecord> {
+        json.as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default()
+    };
+    out.add_checks(vec![replay_check::compare(
+        &read(&out.history),
+        &read(&second.history),
+    )]);
 }
 
 /// Runs `case` in a fresh world set up from `cfg`, `hook` applied to the world first;

@@ -40,6 +40,9 @@ pub struct CaseOutcome {
     pub phase: &'static str,
     /// The phase of the first failure.
     pub failed_phase: Option<&'static str>,
+    /// What shrinking the failure produced: the shrunk file and the command that runs it,
+    /// or why it could not be shrunk.
+    pub shrunk: Option<String>,
 }
 
 impl CaseOutcome {
@@ -58,6 +61,7 @@ impl CaseOutcome {
             history: None,
             phase: "setup",
             failed_phase: None,
+            shrunk: None,
         }
     }
 
@@ -141,10 +145,18 @@ impl CaseOutcome {
         if let Some(w) = &self.world {
             out.push_str(&format!("world kept at: {}\n", w.display()));
         }
-        if let Some(why) = &self.not_replayable {
-            out.push_str(&format!(
+        match &self.not_replayable {
+            Some(why) => out.push_str(&format!(
                 "note: this run cannot be replayed exactly: {why}\n"
-            ));
+            )),
+            None => out.push_str(
+                "replayable exactly: every choice flows from the seed and the steps run one \
+                 at a time\n",
+            ),
+        }
+        if let Some(s) = &self.shrunk {
+            out.push_str(s.trim_end());
+            out.push('\n');
         }
         out.push_str(&format!("replay: {}", self.replay_command()));
         out

@@ -176,7 +176,7 @@ mod tests {
         let create = td(&["create", "t"], Some("i1"));
         let close = td(&["close", "{i1}"], None);
         assert!(placeholders_saved(&[create.clone(), close.clone()]));
-        assert!(!placeholders_saved(&[close.clone()]));
+        assert!(!placeholders_saved(std::slice::from_ref(&close)));
         assert!(!placeholders_saved(&[close, create]));
     }
 }

@@ -149,7 +149,7 @@ fn offset_text(secs: i64) -> String {
     let n = secs.unsigned_abs();
     let (v, unit) = [(86_400, "d"), (3_600, "h"), (60, "m")]
         .into_iter()
-        .find(|(len, _)| n % len == 0)
+        .find(|(len, _)| n.is_multiple_of(*len))
         .map_or((n, "s"), |(len, u)| (n / len, u));
     format!("{sign}{v}{unit}")
 }
