@@ -2,6 +2,8 @@
 //! least 200 actions fails; the shrinker writes a steps case of at most 10 steps that fails
 //! with the same check; the same shrunk case passes without the injector.
 
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
 use td_e2e::config::HarnessConfig;
@@ -70,4 +72,127 @@ fn swap_pulled_events_shrinks() {
 #[test]
 fn fake_push_acks_shrinks() {
     check(BugInjector::FakePushAcks);
+}
+
+/// The e2e runner executable, built (once) with cargo.
+fn runner() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["test", "--test", "e2e", "--no-run", "--message-format=json"])
+        .output()
+        .expect("run cargo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m.pointer("/target/name").and_then(|n| n.as_str()) == Some("e2e"))
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .expect("cargo reported the e2e executable")
+}
+
+/// Through the real runner: a failing steps case is shrunk, the failure text and the JUnit
+/// entry name the shrunk file and the command that runs it, and the file is a valid case
+/// that fails with the same check.
+#[test]
+fn the_runner_shrinks_a_failing_case_and_names_the_file() {
+    let reports = tempfile::tempdir().unwrap();
+    let cases = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shrink/cases");
+    let out = Command::new(runner())
+        .env("E2E_CASES_DIR", &cases)
+        .env("E2E_REPORT_DIR", reports.path())
+        .env("E2E_SHRINK", "60")
+        .env_remove("NEXTEST")
+        .args(["--test-threads", "2"])
+        .output()
+        .expect("run the runner");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(101), "{text}");
+    let shrunk = reports.path().join("shrunk/unsynced.toml");
+    assert!(text.contains(&shrunk.display().to_string()), "{text}");
+    assert!(
+        text.contains("cargo test --test e2e -- --exact unsynced"),
+        "{text}"
+    );
+    assert!(
+        text.contains("still failing `convergence: issues rows`"),
+        "{text}"
+    );
+    let junit = std::fs::read_to_string(reports.path().join("junit.xml")).unwrap();
+    assert!(junit.contains("shrunk/unsynced.toml"), "{junit}");
+    let file = std::fs::read_to_string(&shrunk).unwrap();
+    assert!(file.starts_with("# Shrunk by td-e2e"), "{file}");
+    let case = td_e2e::case::parse("unsynced", &shrunk, &file).unwrap_or_else(|e| panic!("{e}"));
+    let td_e2e::case::CaseKind::Steps(steps) = &case.kind else {
+        panic!("not a steps case: {file}")
+    };
+    assert!(steps.steps.len() <= 4, "{file}");
+    assert_eq!(steps.actors, 2, "carol was not needed: {file}");
+    let cfg = HarnessConfig::load_default().unwrap();
+    let again = td_e2e::run::run_case_in(&cfg, &case, None, None, false);
+    assert!(
+        again
+            .checks
+            .iter()
+            .any(|c| !c.passed() && c.name.starts_with("convergence: issues rows")),
+        "{}",
+        again.failure_text()
+    );
+    for w in text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("world kept at: "))
+    {
+        let _ = std::fs::remove_dir_all(w.trim());
+    }
+}
+
+/// A `concurrent` step runs its commands at once, passes when the world converges, and
+/// makes the case say it cannot be replayed exactly.
+#[test]
+fn a_concurrent_step_runs_and_is_not_exactly_replayable() {
+    let text = r#"
+kind = "steps"
+actors = 3
+[[step]]
+actor = "alice"
+td = ["create", "herd target"]
+save = "t"
+[[step]]
+concurrent = [
+  { actor = "alice", td = ["sync"] },
+  { actor = "bob", td = ["sync"] },
+  { actor = "carol", td = ["comments", "add", "{t}", "from carol"] },
+]
+[[step]]
+sync = "all"
+[[step]]
+verify = ["convergence", "ledger_acked"]
+"#;
+    let case = td_e2e::case::parse("concurrent", std::path::Path::new("c.toml"), text)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cfg = HarnessConfig::load_default().unwrap();
+    let out = td_e2e::run::run_case_in(&cfg, &case, None, None, false);
+    assert!(out.passed(), "{}", out.failure_text());
+    assert!(
+        out.not_replayable
+            .as_deref()
+            .is_some_and(|w| w.contains("concurrent")),
+        "{:?}",
+        out.not_replayable
+    );
+    let history: Vec<td_e2e::history::OperationRecord> =
+        serde_json::from_str(out.history.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        history.iter().filter(|r| r.action == "sync").count(),
+        2,
+        "both concurrent syncs recorded"
+    );
 }

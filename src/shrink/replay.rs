@@ -139,6 +139,10 @@ pub fn placeholders_saved(steps: &[Step]) -> bool {
         let texts: Vec<&str> = match &s.action {
             StepAction::Td { args, .. } => args.iter().map(String::as_str).collect(),
             StepAction::Sql { query, .. } => vec![query.as_str()],
+            StepAction::Concurrent(cmds) => cmds
+                .iter()
+                .flat_map(|c| c.args.iter().map(String::as_str))
+                .collect(),
             _ => Vec::new(),
         };
         if texts

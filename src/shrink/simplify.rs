@@ -76,7 +76,11 @@ fn actors_used(steps: &[Step]) -> Vec<String> {
             )) => Some(actor),
             _ => None,
         };
-        if let Some(a) = who {
+        let many: Vec<&String> = match &s.action {
+            StepAction::Concurrent(cmds) => cmds.iter().map(|c| &c.actor).collect(),
+            _ => who.into_iter().collect(),
+        };
+        for a in many {
             if !out.contains(a) {
                 out.push(a.clone());
             }
@@ -105,6 +109,7 @@ fn rename_actor(steps: &[Step], from: &str, to: &str) -> Vec<Step> {
                 | Fault::ClockSkew { actor, .. }
                 | Fault::Requests { actor, .. },
             )) => swap(actor),
+            StepAction::Concurrent(cmds) => cmds.iter_mut().for_each(|c| swap(&mut c.actor)),
             _ => {}
         }
     }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::case::{Expect, FaultStep, Step, StepAction, SyncTarget};
+use crate::case::{ConcurrentTd, Expect, FaultStep, Step, StepAction, SyncTarget};
 use crate::engine::extract_created_id;
 use crate::faults::{Fault, FaultKind, PartitionMode};
 use crate::history::{OpResult, OperationRecord};
@@ -27,16 +27,81 @@ pub fn step(action: StepAction) -> Step {
 pub fn translate(records: &[OperationRecord]) -> Translation {
     let mut t = Translation::default();
     let mut names: Vec<(String, String)> = Vec::new();
-    for r in records {
-        if r.result == OpResult::Skip {
+    let kept: Vec<&OperationRecord> = records
+        .iter()
+        .filter(|r| r.result != OpResult::Skip)
+        .collect();
+    for group in overlapping(&kept) {
+        if let [r] = group.as_slice() {
+            match action_of(r, &mut names) {
+                Some(a) => t.steps.push(step(a)),
+                None => *t.dropped.entry(r.action.clone()).or_default() += 1,
+            }
             continue;
         }
-        match action_of(r, &mut names) {
-            Some(a) => t.steps.push(step(a)),
-            None => *t.dropped.entry(r.action.clone()).or_default() += 1,
+        // Truly concurrent commands: one `concurrent` step (ids they create cannot be
+        // saved: which command printed which id is a race).
+        let cmds: Vec<ConcurrentTd> = group
+            .iter()
+            .filter_map(|r| {
+                let args = r.args.as_ref().filter(|a| !a.is_empty())?;
+                Some(ConcurrentTd {
+                    actor: r.actor.clone(),
+                    args: args.iter().map(|a| with_placeholders(a, &names)).collect(),
+                })
+            })
+            .collect();
+        for r in group
+            .iter()
+            .filter(|r| r.args.as_ref().is_none_or(Vec::is_empty))
+        {
+            *t.dropped.entry(r.action.clone()).or_default() += 1;
+        }
+        match cmds.len() {
+            0 => {}
+            1 => t.steps.push(step(StepAction::Td {
+                actor: cmds[0].actor.clone(),
+                args: cmds[0].args.clone(),
+                save: None,
+                expect: Expect::Any,
+                output_contains: None,
+            })),
+            _ => t.steps.push(step(StepAction::Concurrent(cmds))),
         }
     }
     t
+}
+
+/// When a record's operation started and ended, from its timestamp (taken when it ended)
+/// and its duration.
+fn span(r: &OperationRecord) -> Option<(i64, i64)> {
+    let end = chrono::DateTime::parse_from_rfc3339(&r.timestamp)
+        .ok()?
+        .timestamp_nanos_opt()?;
+    let start = end - i64::try_from(r.duration_ns).ok()?;
+    Some((start, end))
+}
+
+/// Consecutive td commands whose run times overlap form one group (they ran at once); every
+/// other record is a group of its own. Records without a readable time never group.
+fn overlapping<'r>(records: &[&'r OperationRecord]) -> Vec<Vec<&'r OperationRecord>> {
+    let mut out: Vec<Vec<&OperationRecord>> = Vec::new();
+    let mut group_end: Option<i64> = None;
+    for r in records {
+        let is_td = r.args.as_ref().is_some_and(|a| !a.is_empty()) && r.duration_ns > 0;
+        let sp = span(r).filter(|_| is_td);
+        match (sp, group_end, out.last_mut()) {
+            (Some((start, end)), Some(g), Some(last)) if start < g => {
+                last.push(r);
+                group_end = Some(g.max(end));
+            }
+            _ => {
+                out.push(vec![r]);
+                group_end = sp.map(|(_, end)| end);
+            }
+        }
+    }
+    out
 }
 
 /// `ok` for operations that succeeded, `any` for the rest (an expected refusal, or an
@@ -217,6 +282,31 @@ mod tests {
                 expect: Expect::Ok
             }
         );
+    }
+
+    #[test]
+    fn overlapping_commands_become_one_concurrent_step() {
+        let at = |end: &str, ms: u64, actor: &str| {
+            let mut r = rec("sync", actor, &["sync"], "", OpResult::Ok);
+            r.timestamp = format!("2026-12-03T10:00:{end}Z");
+            r.duration_ns = ms * 1_000_000;
+            r
+        };
+        // Three syncs running at once, then one after them.
+        let h = vec![
+            at("01.000", 500, "alice"),
+            at("01.100", 600, "bob"),
+            at("01.200", 700, "carol"),
+            at("02.000", 100, "alice"),
+        ];
+        let t = translate(&h);
+        assert_eq!(t.steps.len(), 2, "{:?}", t.steps);
+        let StepAction::Concurrent(cmds) = &t.steps[0].action else {
+            panic!("{:?}", t.steps[0])
+        };
+        let who: Vec<&str> = cmds.iter().map(|c| c.actor.as_str()).collect();
+        assert_eq!(who, ["alice", "bob", "carol"]);
+        assert!(matches!(t.steps[1].action, StepAction::Sync { .. }));
     }
 
     #[test]

@@ -103,6 +103,19 @@ fn render_step(a: &StepAction) -> String {
             format!("sync = {}\n{}", quote(who), expect_line(*expect))
         }
         StepAction::Fault(f) => format!("fault = {}\n", fault_value(f)),
+        StepAction::Concurrent(cmds) => {
+            let items: Vec<String> = cmds
+                .iter()
+                .map(|c| {
+                    format!(
+                        "  {{ actor = {}, td = {} }},\n",
+                        quote(&c.actor),
+                        strings(&c.args)
+                    )
+                })
+                .collect();
+            format!("concurrent = [\n{}]\n", items.concat())
+        }
         StepAction::Heal => "heal = true\n".into(),
         StepAction::Verify(kinds) => {
             let names: Vec<String> = kinds.iter().map(|k| k.as_str().to_string()).collect();
@@ -207,7 +220,7 @@ fn fault_value(f: &FaultStep) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::{parse, CaseKind};
+    use crate::case::{parse, CaseKind, ConcurrentTd};
     use crate::faults::PartitionMode;
     use crate::shrink::translate::step;
     use crate::verify::CheckKind;
@@ -254,6 +267,16 @@ mod tests {
             step(StepAction::Verify(vec![
                 CheckKind::Convergence,
                 CheckKind::LedgerAcked,
+            ])),
+            step(StepAction::Concurrent(vec![
+                ConcurrentTd {
+                    actor: "alice".into(),
+                    args: vec!["sync".into()],
+                },
+                ConcurrentTd {
+                    actor: "bob".into(),
+                    args: vec!["show".into(), "{i1}".into()],
+                },
             ])),
             step(StepAction::Sql {
                 actor: "bob".into(),
