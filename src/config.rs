@@ -122,6 +122,28 @@ fn default_converge_timeout() -> String {
     "60s".into()
 }
 
+/// `[shrink]`: what happens to a failing case.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShrinkConfig {
+    /// Wall-time budget for shrinking one failed case (`"0s"` is not a duration: turn
+    /// shrinking off with `E2E_SHRINK=0`). `E2E_SHRINK=<seconds>` overrides it.
+    #[serde(default = "default_shrink_budget")]
+    pub budget: String,
+}
+
+impl Default for ShrinkConfig {
+    fn default() -> Self {
+        ShrinkConfig {
+            budget: default_shrink_budget(),
+        }
+    }
+}
+
+fn default_shrink_budget() -> String {
+    "120s".into()
+}
+
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -133,6 +155,8 @@ pub struct HarnessConfig {
     pub reports: ReportsConfig,
     #[serde(default)]
     pub faults: FaultsConfig,
+    #[serde(default)]
+    pub shrink: ShrinkConfig,
     /// Directory the file was read from (relative paths resolve against it).
     #[serde(skip)]
     pub root: PathBuf,
@@ -191,6 +215,7 @@ impl HarnessConfig {
             ("[faults] td_timeout", &self.faults.td_timeout),
             ("[faults] td_busy_timeout", &self.faults.td_busy_timeout),
             ("[faults] converge_timeout", &self.faults.converge_timeout),
+            ("[shrink] budget", &self.shrink.budget),
         ] {
             if parse_duration(v).is_none() {
                 return Err(format!("{key} = {v:?} is not a duration like \"30s\""));
@@ -228,6 +253,23 @@ impl HarnessConfig {
 
     pub fn converge_timeout(&self) -> Duration {
         parse_duration(&self.faults.converge_timeout).expect("validated")
+    }
+
+    /// How long a failed case may be shrunk: `E2E_SHRINK` (seconds; `0` = never) over
+    /// `[shrink] budget`. `None`: shrinking is off.
+    pub fn shrink_budget(&self) -> Result<Option<Duration>, String> {
+        match std::env::var("E2E_SHRINK") {
+            Ok(v) => match v.trim().parse::<u64>() {
+                Ok(0) => Ok(None),
+                Ok(n) => Ok(Some(Duration::from_secs(n))),
+                Err(_) => Err(format!(
+                    "E2E_SHRINK={v:?}: expected a whole number of seconds (0 turns shrinking off)"
+                )),
+            },
+            Err(_) => Ok(Some(
+                parse_duration(&self.shrink.budget).expect("validated"),
+            )),
+        }
     }
 
     /// The directory new worlds go in.

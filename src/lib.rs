@@ -15,5 +15,6 @@ pub mod history;
 pub mod report;
 pub mod run;
 pub mod scenarios;
+pub mod shrink;
 pub mod sync_plan;
 pub mod verify;

@@ -186,6 +186,15 @@ pub enum StepAction {
         query: String,
         expect: SqlExpect,
     },
+    /// td commands started at once (each may succeed or fail); not exactly replayable.
+    Concurrent(Vec<ConcurrentTd>),
+}
+
+/// One command of a `concurrent` step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConcurrentTd {
+    pub actor: String,
+    pub args: Vec<String>,
 }
 
 /// Expected exit status of a td step.

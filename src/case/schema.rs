@@ -153,7 +153,8 @@ pub(super) struct StepsFile {
     pub expect_quarantine: Option<Spanned<Vec<String>>>,
 }
 
-/// One `[[step]]`: exactly one of `td`, `sync`, `fault`, `heal`, `verify`, `sql`.
+/// One `[[step]]`: exactly one of `td`, `sync`, `fault`, `heal`, `verify`, `sql`,
+/// `concurrent`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct StepFile {
@@ -178,6 +179,19 @@ pub(super) struct StepFile {
     pub verify: Option<Spanned<Vec<Spanned<String>>>>,
     /// A read-only query on one actor's database.
     pub sql: Option<Spanned<SqlFile>>,
+    /// td commands started at the same moment, one per entry (`{ actor, td }`), each
+    /// allowed to succeed or fail; the step ends when all have. Such a step cannot be
+    /// replayed exactly (the interleaving is the operating system's).
+    pub concurrent: Option<Spanned<Vec<Spanned<ConcurrentFile>>>>,
+}
+
+/// One entry of `concurrent = [...]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ConcurrentFile {
+    pub actor: Spanned<String>,
+    /// td arguments (non-empty); `{name}` placeholders allowed.
+    pub td: Spanned<Vec<String>>,
 }
 
 impl StepFile {
@@ -190,6 +204,7 @@ impl StepFile {
             ("heal", self.heal.as_ref().map(Spanned::span)),
             ("verify", self.verify.as_ref().map(Spanned::span)),
             ("sql", self.sql.as_ref().map(Spanned::span)),
+            ("concurrent", self.concurrent.as_ref().map(Spanned::span)),
         ])
     }
 

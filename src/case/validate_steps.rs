@@ -8,11 +8,11 @@ use toml::Spanned;
 
 use super::error::Cx;
 use super::placeholder::{is_name, placeholders};
-use super::schema::{SqlFile, StepFile, StepsFile};
+use super::schema::{ConcurrentFile, SqlFile, StepFile, StepsFile};
 use super::validate::{actors, check_names};
 use super::{
-    validate_faults, CaseError, CaseKind, Expect, SqlExpect, SqlLiteral, Step, StepAction,
-    StepsCase, SyncTarget, DEFAULT_ACTORS,
+    validate_faults, CaseError, CaseKind, ConcurrentTd, Expect, SqlExpect, SqlLiteral, Step,
+    StepAction, StepsCase, SyncTarget, DEFAULT_ACTORS,
 };
 
 pub(super) fn steps(cx: &Cx<'_>, f: StepsFile) -> Result<(bool, CaseKind), CaseError> {
@@ -61,7 +61,7 @@ impl StepValidator<'_> {
                 [] => return Err(self.cx.error(
                     s.span(),
                     format!("step[{}]", self.index),
-                    "a step needs exactly one of td, sync, fault, heal, verify, sql; it has none",
+                    "a step needs exactly one of td, sync, fault, heal, verify, sql, concurrent; it has none",
                 )),
                 [(only, _)] => *only,
                 [(first, _), (second, span), ..] => {
@@ -69,7 +69,7 @@ impl StepValidator<'_> {
                         span.clone(),
                         second,
                         format!(
-                            "a step does exactly one of td, sync, fault, heal, verify, sql; \
+                            "a step does exactly one of td, sync, fault, heal, verify, sql, concurrent; \
                          this one has both `{first}` and `{second}`"
                         ),
                     ))
@@ -93,6 +93,7 @@ impl StepValidator<'_> {
                 &self.key("verify"),
                 f.verify.as_ref().expect("present"),
             )?),
+            "concurrent" => self.concurrent(f.concurrent.as_ref().expect("present"))?,
             _ => self.sql(f.sql.as_ref().expect("present"))?,
         };
         Ok(Step {
@@ -159,6 +160,39 @@ impl StepValidator<'_> {
                 |s| format!("expect must be ok, fail or any, got {s:?}"),
             ),
         }
+    }
+
+    fn concurrent(
+        &self,
+        v: &Spanned<Vec<Spanned<ConcurrentFile>>>,
+    ) -> Result<StepAction, CaseError> {
+        if v.get_ref().len() < 2 {
+            return Err(self.error(
+                v.span(),
+                "concurrent",
+                "concurrent needs at least two `{ actor, td }` entries",
+            ));
+        }
+        let mut out = Vec::new();
+        for item in v.get_ref() {
+            let f = item.get_ref();
+            let actor = self.actor("concurrent.actor", &f.actor)?;
+            if f.td.get_ref().is_empty() {
+                return Err(self.error(
+                    f.td.span(),
+                    "concurrent.td",
+                    "td needs at least one argument",
+                ));
+            }
+            for arg in f.td.get_ref() {
+                self.placeholders_known("concurrent.td", f.td.span(), arg)?;
+            }
+            out.push(ConcurrentTd {
+                actor,
+                args: f.td.get_ref().clone(),
+            });
+        }
+        Ok(StepAction::Concurrent(out))
     }
 
     fn heal(&self, v: &Spanned<bool>) -> Result<StepAction, CaseError> {

@@ -24,6 +24,7 @@ mod world;
 pub use self::core::FaultCore;
 pub use kind::{format_offset, Fault, FaultKind, PartitionMode, RequestRates};
 pub use plan::{FaultPlan, FaultSchedule};
+pub use proxy::bugs::{BugInjector, BugPlant};
 pub use server::ServerControl;
 pub use world::WorldFaults;
 

@@ -65,6 +65,19 @@ impl WorldFaults {
         self.proxies.get(actor).map(Proxy::url)
     }
 
+    /// Plants `bug` in every actor's proxy; it fires once for the whole world. Test-only:
+    /// reachable from the harness's own tests and benches, never from a case file.
+    pub fn plant_bug(
+        &self,
+        bug: super::proxy::bugs::BugInjector,
+    ) -> Arc<super::proxy::bugs::BugPlant> {
+        let plant = Arc::new(super::proxy::bugs::BugPlant::new(bug));
+        for proxy in self.proxies.values() {
+            proxy.plant_bug(Arc::clone(&plant));
+        }
+        plant
+    }
+
     /// Faults fired so far, per kind.
     pub fn counts(&self) -> BTreeMap<FaultKind, u64> {
         self.core.counts()

@@ -13,6 +13,7 @@ mod access;
 mod chaos;
 mod liveness;
 mod outcome;
+mod replay_check;
 mod scenario;
 mod seed;
 mod select;
@@ -26,6 +27,7 @@ pub use crate::report::write_reports;
 pub use chaos::{run as run_chaos_case, ChaosParams};
 pub use outcome::{CaseOutcome, Status};
 pub use seed::{choose as choose_seed, fresh as fresh_seed, from_env_or as seed_from_env_or};
+pub use steps::LINKED_FILE_TEXT;
 
 use crate::case::{self, Case, CaseKind, DiscoveredCase};
 use crate::config::{self, HarnessConfig};
@@ -162,8 +164,36 @@ pub fn execute(suite: &Suite, index: usize) -> CaseOutcome {
                 CaseOutcome::errored(&entry.name, format!("the case panicked: {msg}"))
             }),
     };
+    if let (Status::Failed, Ok(case)) = (out.status, &entry.case) {
+        out.shrunk = shrink_failed(suite, case, &out);
+    }
     out.duration = start.elapsed();
     out
+}
+
+/// Shrinks a failed case within the budget (`E2E_SHRINK`, `[shrink] budget`); the text
+/// for its failure message, or `None` when shrinking is off.
+fn shrink_failed(suite: &Suite, case: &Case, out: &CaseOutcome) -> Option<String> {
+    let budget = match suite.cfg.shrink_budget() {
+        Ok(Some(b)) => b,
+        Ok(None) => return None,
+        Err(e) => return Some(format!("not shrunk: {e}")),
+    };
+    let req = crate::shrink::ShrinkRequest {
+        case,
+        seed: out.seed,
+        history: &out.history,
+        checks: &out.checks,
+    };
+    let opts = crate::shrink::ShrinkOptions {
+        budget,
+        out_dir: suite.report_dir.join("shrunk"),
+        hook: None,
+    };
+    Some(match crate::shrink::shrink(&suite.cfg, &req, &opts) {
+        Ok(s) => s.describe(),
+        Err(e) => format!("not shrunk: {e}"),
+    })
 }
 
 fn world_options(cfg: &HarnessConfig, case: &Case, scenario: Option<&Scenario>) -> WorldOptions {
@@ -196,7 +226,41 @@ fn case_faults(case: &Case) -> Vec<FaultKind> {
     }
 }
 
+/// Something done to every fresh world of a case before it runs (the shrinker's tests
+/// plant bug injectors this way).
+pub type WorldHook = std::sync::Arc<dyn Fn(&Harness) + Send + Sync>;
+
 fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
+    let mut out = run_case_in(&suite.cfg, case, seed, None, suite.cfg.world.keep_failed);
+    if replay_check::enabled() && out.status != Status::Errored {
+        replay_twice(suite, case, seed, &mut out);
+    }
+    out
+}
+
+/// `E2E_REPLAY_CHECK=1`: runs the case again with the same seed and compares the two
+/// normalised operation sequences (a case that cannot be replayed exactly says so instead).
+fn replay_twice(suite: &Suite, case: &Case, seed: Option<u64>, out: &mut CaseOutcome) {
+    if let Some(why) = &out.not_replayable {
+        out.details.push(format!(
+            "{}: skipped, this case cannot be replayed exactly: {why}",
+            replay_check::NAME
+        ));
+        return;
+    }
+    let second = run_case_in(&suite.cfg, case, seed, None, false);
+    out.add_checks(vec![replay_check::compare(&out.history, &second.history)]);
+}
+
+/// Runs `case` in a fresh world set up from `cfg`, `hook` applied to the world first;
+/// `keep_failed`: keep a failed case's world on disk.
+pub fn run_case_in(
+    cfg: &HarnessConfig,
+    case: &Case,
+    seed: Option<u64>,
+    hook: Option<&WorldHook>,
+    keep_failed: bool,
+) -> CaseOutcome {
     let mut out = CaseOutcome::new(&case.name);
     out.seed = seed;
     let seed = seed.unwrap_or(0);
@@ -209,7 +273,7 @@ fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
             return CaseOutcome::errored(&case.name, format!("cannot run this case: {e}"));
         }
     }
-    let mut h = match Harness::setup(&suite.cfg, &world_options(&suite.cfg, case, scenario)) {
+    let mut h = match Harness::setup(cfg, &world_options(cfg, case, scenario)) {
         Ok(h) => h,
         Err(e) => {
             let mut o = CaseOutcome::errored(&case.name, format!("world setup failed: {e}"));
@@ -217,6 +281,9 @@ fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
             return o;
         }
     };
+    if let Some(hook) = hook {
+        hook(&h);
+    }
     match &case.kind {
         CaseKind::Chaos(_) => chaos::run(&h, &chaos_params(case, seed), &mut out),
         CaseKind::Scenario(_) => {
@@ -229,7 +296,7 @@ fn run_case(suite: &Suite, case: &Case, seed: Option<u64>) -> CaseOutcome {
     if out.status != Status::Errored && !matches!(case.kind, CaseKind::Chaos(_)) {
         out.add_checks(hygiene_checks(&h, &case.expect_quarantine));
     }
-    if !out.passed() && suite.cfg.world.keep_failed {
+    if !out.passed() && keep_failed {
         if let Ok(json) = crate::report::files::history_json(&out.history) {
             let _ = std::fs::write(h.world_dir().join("history.json"), json);
         }

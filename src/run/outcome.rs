@@ -45,6 +45,9 @@ pub struct CaseOutcome {
     /// Wall time of each finished phase, in order.
     pub phase_times: Vec<(&'static str, Duration)>,
     phase_started: Instant,
+    /// What shrinking the failure produced: the shrunk file and the command that runs it,
+    /// or why it could not be shrunk.
+    pub shrunk: Option<String>,
 }
 
 impl CaseOutcome {
@@ -65,6 +68,7 @@ impl CaseOutcome {
             failed_phase: None,
             phase_times: Vec::new(),
             phase_started: Instant::now(),
+            shrunk: None,
         }
     }
 
@@ -157,10 +161,18 @@ impl CaseOutcome {
         if let Some(w) = &self.world {
             out.push_str(&format!("world kept at: {}\n", w.display()));
         }
-        if let Some(why) = &self.not_replayable {
-            out.push_str(&format!(
+        match &self.not_replayable {
+            Some(why) => out.push_str(&format!(
                 "note: this run cannot be replayed exactly: {why}\n"
-            ));
+            )),
+            None => out.push_str(
+                "replayable exactly: every choice flows from the seed and the steps run one \
+                 at a time\n",
+            ),
+        }
+        if let Some(s) = &self.shrunk {
+            out.push_str(s.trim_end());
+            out.push('\n');
         }
         out.push_str(&format!("replay: {}", self.replay_command()));
         out

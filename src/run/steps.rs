@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use super::outcome::CaseOutcome;
 use super::{run_checks, IDEMPOTENCY_ROUNDS};
-use crate::case::{self, Expect, FaultStep, SqlExpect, SqlLiteral, Step, StepAction, SyncTarget};
+use crate::case::{
+    self, ConcurrentTd, Expect, FaultStep, SqlExpect, SqlLiteral, Step, StepAction, SyncTarget,
+};
 use crate::driver::{Driver, TdOutput};
 use crate::engine::extract_created_id;
 use crate::faults::{Fault, FaultKind, Nemesis};
@@ -108,6 +110,7 @@ fn run_step(
                 .iter()
                 .map(|a| substitute(a, vars))
                 .collect::<Result<Vec<_>, _>>()?;
+            ensure_link_target(h, actor, &args)?;
             let r = h.td(actor, &args).map_err(|e| e.to_string())?;
             record(h, actor, "td", &args, &r, r.ok() || *expect != Expect::Ok);
             h.faults().after_op(actor, r.ok());
@@ -168,7 +171,78 @@ fn run_step(
             query,
             expect,
         } => sql_step(h, actor, &substitute(query, vars)?, expect, vars),
+        StepAction::Concurrent(cmds) => {
+            out.not_replayable = Some(
+                "it has a concurrent step: the operating system picks the interleaving".into(),
+            );
+            concurrent_step(h, cmds, vars)
+        }
     }
+}
+
+/// Starts every command at once (one thread each) and waits for all; each may succeed or
+/// fail, and each is recorded in the history.
+fn concurrent_step(
+    h: &Harness,
+    cmds: &[ConcurrentTd],
+    vars: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    let mut runs = Vec::new();
+    for c in cmds {
+        let args = c
+            .args
+            .iter()
+            .map(|a| substitute(a, vars))
+            .collect::<Result<Vec<_>, _>>()?;
+        ensure_link_target(h, &c.actor, &args)?;
+        runs.push((c.actor.as_str(), args));
+    }
+    let results: Vec<Result<TdOutput, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|(actor, args)| scope.spawn(move || h.td(actor, args).map_err(|e| e.to_string())))
+            .collect();
+        handles
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|_| Err("a concurrent td thread panicked".into()))
+            })
+            .collect()
+    });
+    for ((actor, args), r) in runs.iter().zip(results) {
+        let r = r?;
+        let action = if args.first().map(String::as_str) == Some("sync") {
+            "sync"
+        } else {
+            "td"
+        };
+        record(h, actor, action, args, &r, true);
+        h.faults().after_op(actor, r.ok());
+    }
+    Ok(())
+}
+
+/// What the chaos engine writes into a file before it links it.
+pub const LINKED_FILE_TEXT: &str = "chaos-generated\n";
+
+/// `td link <id> <path>` needs the file in the actor's directory: a relative path that is
+/// missing there is written first (with the chaos engine's text), so a case translated
+/// from a chaos run links what the run linked.
+fn ensure_link_target(h: &Harness, actor: &str, args: &[String]) -> Result<(), String> {
+    let (Some("link"), Some(path)) = (args.first().map(String::as_str), args.get(2)) else {
+        return Ok(());
+    };
+    let rel = std::path::Path::new(path);
+    if path.starts_with('-') || rel.is_absolute() || path.contains("..") {
+        return Ok(());
+    }
+    let full = h.client_dir(actor).join(rel);
+    if full.exists() {
+        return Ok(());
+    }
+    std::fs::write(&full, LINKED_FILE_TEXT)
+        .map_err(|e| format!("write {} for td link: {e}", full.display()))
 }
 
 fn sync_step(h: &Harness, actor: &str, expect: Expect) -> Result<(), String> {

@@ -5,6 +5,7 @@
 use crate::driver::{Driver, DriverError, TdOutput};
 use crate::engine::extract_created_id;
 use crate::harness::Harness;
+use crate::history::{OpResult, OperationRecord};
 use crate::verify::diff::truncate_chars;
 use crate::verify::{ActorDb, CheckResult, Verifier};
 
@@ -88,12 +89,34 @@ impl<'h> Ctx<'h> {
         self.results.extend(results);
     }
 
+    /// Records a command in the world's OperationHistory (what the shrinker translates).
+    fn record(&self, actor: &str, args: &[String], out: &TdOutput) {
+        let action = if args.first().map(String::as_str) == Some("sync") {
+            "sync"
+        } else {
+            "td"
+        };
+        let result = if out.ok() {
+            OpResult::Ok
+        } else {
+            OpResult::ExpectedFail
+        };
+        let mut rec = OperationRecord::new(action, actor, result);
+        rec.args = Some(args.to_vec());
+        rec.output = out.output.clone();
+        rec.duration_ns = u64::try_from(out.duration.as_nanos()).unwrap_or(u64::MAX);
+        self.h.history().record(rec);
+    }
+
     /// Runs `td <args>` as `actor`; a driver error (spawn, timeout) is a failed result.
     pub fn run(&mut self, actor: &str, args: &[&str]) -> Option<TdOutput> {
         self.commands += 1;
         let owned: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         match self.h.td(actor, &owned) {
-            Ok(out) => Some(out),
+            Ok(out) => {
+                self.record(actor, &owned, &out);
+                Some(out)
+            }
             Err(e) => {
                 self.failed_commands += 1;
                 self.fail(&command_label(actor, args), format!("could not run: {e}"));
@@ -158,7 +181,11 @@ impl<'h> Ctx<'h> {
     /// `td sync` as `actor` (retried only on rate limits); a failure names `step`.
     pub fn sync(&mut self, actor: &str, step: &str) -> bool {
         self.commands += 1;
-        let failure = match self.h.sync(actor) {
+        let result = self.h.sync(actor);
+        if let Ok(out) = &result {
+            self.record(actor, &["sync".to_string()], out);
+        }
+        let failure = match result {
             Ok(out) if out.ok() => return true,
             Ok(out) => format!(
                 "td sync as {actor}: exit {}: {}",

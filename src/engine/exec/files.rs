@@ -36,7 +36,7 @@ pub fn link(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     let role = e.data.choice(&ROLES);
     let path = format!("{dir}_file_{n}.{ext}");
     let full = e.driver.client_dir(&e.actors[a]).join(&path);
-    std::fs::write(&full, "chaos-generated\n").map_err(|source| EngineError::Io {
+    std::fs::write(&full, crate::run::LINKED_FILE_TEXT).map_err(|source| EngineError::Io {
         path: full.clone(),
         source,
     })?;

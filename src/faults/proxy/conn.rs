@@ -6,6 +6,7 @@ use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::bugs;
 use super::http::{self, Message};
 use super::Shared;
 use crate::engine::seeds::intn;
@@ -116,10 +117,21 @@ fn exchange(shared: &Shared, client: &TcpStream, req: &Message) -> io::Result<Ne
                 );
                 std::thread::sleep(delay);
             }
-            let Some(resp) = forward(shared, req, &method, slow)? else {
+            let bug = shared.bug().filter(|_| after == After::Relay);
+            let route = route(&path);
+            let (req, pending) = match (&bug, route) {
+                (Some(b), Route::Push) => bugs::on_push_request(b, &shared.actor, req),
+                _ => (req.clone(), bugs::Pending::default()),
+            };
+            let Some(resp) = forward(shared, &req, &method, slow)? else {
                 return Ok(Next::Reset);
             };
-            finish(shared, client, &what, route(&path), &resp, slow, after)
+            let resp = match (&bug, route) {
+                (Some(b), Route::Push) => bugs::on_push_response(b, &shared.actor, &resp, &pending),
+                (Some(b), Route::Pull) => bugs::on_pull_response(b, &shared.actor, &resp),
+                _ => resp,
+            };
+            finish(shared, client, &what, route, &resp, slow, after)
         }
     }
 }

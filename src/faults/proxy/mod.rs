@@ -6,6 +6,7 @@
 //! per actor, drawn a fixed number of times per request, so one seed replays the same faults
 //! at the same requests.
 
+pub mod bugs;
 mod conn;
 pub mod http;
 
@@ -57,6 +58,8 @@ struct Shared {
     heal_epoch: AtomicU64,
     /// Bound on any single wait on a socket.
     io_timeout: Duration,
+    /// A planted bug injector (test-only; see [`bugs`]).
+    bug: Mutex<Option<Arc<bugs::BugPlant>>>,
 }
 
 struct State {
@@ -96,6 +99,7 @@ impl Proxy {
             closing: AtomicBool::new(false),
             heal_epoch: AtomicU64::new(0),
             io_timeout,
+            bug: Mutex::new(None),
         });
         let s = Arc::clone(&shared);
         let accept = std::thread::Builder::new()
@@ -142,6 +146,12 @@ impl Proxy {
             st.rates = RequestRates::default();
         }
         self.shared.heal_epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Plants a bug injector in this proxy (test-only: no case file reaches it). Heal does
+    /// not remove it: a buggy server stays buggy.
+    pub fn plant_bug(&self, plant: Arc<bugs::BugPlant>) {
+        *self.shared.bug.lock().unwrap_or_else(|e| e.into_inner()) = Some(plant);
     }
 
     /// How many requests a fault has touched so far.
@@ -197,6 +207,10 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 impl Shared {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn bug(&self) -> Option<Arc<bugs::BugPlant>> {
+        self.bug.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     fn lock_open(&self) -> MutexGuard<'_, BTreeMap<u64, TcpStream>> {
