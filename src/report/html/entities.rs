@@ -1,0 +1,75 @@
+//! "The entity that diverged": ids named by failing checks, and the operations that touched
+//! them. Checks name rows by id (`only on alice: td-1a2b3c`), so a scan for td's id shapes
+//! finds them without each check exporting structured data.
+
+use std::collections::BTreeMap;
+
+use crate::history::OperationRecord;
+use crate::verify::CheckResult;
+
+/// td's id prefixes (issues, work sessions, boards, logs, handoffs, comments, git
+/// snapshots, action log, reviews); each is followed by 4 to 8 lowercase hex digits.
+const PREFIXES: [&str; 9] = [
+    "td-", "ws-", "bd-", "lg-", "ho-", "cm-", "gs-", "al-", "rv-",
+];
+
+/// Every id in `text`, in order of first appearance.
+pub fn ids_in(text: &str, out: &mut Vec<String>) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match id_at(text, i) {
+            Some(len) => {
+                let id = &text[i..i + len];
+                if !out.iter().any(|x| x == id) {
+                    out.push(id.to_string());
+                }
+                i += len;
+            }
+            None => i += 1,
+        }
+    }
+}
+
+/// The length of the id starting at byte `i`, if one does (whole word only: `xtd-abcd` and
+/// `td-abcdefg12` are not ids).
+fn id_at(text: &str, i: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if i > 0 && bytes[i - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    let rest = &text[i..];
+    let prefix = PREFIXES.iter().find(|p| rest.starts_with(**p))?;
+    let hex = rest[prefix.len()..]
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+        .count();
+    let end = prefix.len() + hex;
+    let boundary = rest
+        .as_bytes()
+        .get(end)
+        .is_none_or(|b| !b.is_ascii_alphanumeric());
+    ((4..=8).contains(&hex) && boundary).then_some(end)
+}
+
+/// Per id named by a non-passing check: the names of the checks naming it.
+pub fn diverged(checks: &[CheckResult]) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in checks.iter().filter(|c| !c.passed()) {
+        let mut ids = Vec::new();
+        ids_in(&c.name, &mut ids);
+        ids_in(&c.details, &mut ids);
+        for id in ids {
+            out.entry(id).or_default().push(c.name.clone());
+        }
+    }
+    out
+}
+
+/// Does `r` act on `id` (its target, or one of its arguments)?
+pub fn touches(r: &OperationRecord, id: &str) -> bool {
+    r.target_id.split(',').any(|t| t == id)
+        || r.args
+            .as_ref()
+            .is_some_and(|a| a.iter().any(|x| x.contains(id)))
+}
