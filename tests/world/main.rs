@@ -4,5 +4,6 @@
 
 mod ctx;
 mod faults;
+mod report_html;
 mod runner;
 mod world;

@@ -70,3 +70,5 @@
     });
   });
 })();
+// Stamped last: the dumped DOM shows that the script ran to its end, and when.
+document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
