@@ -28,9 +28,9 @@ fn with(mut r: OperationRecord, target: &str, output: &str) -> OperationRecord {
     r
 }
 
-/// Three actors, a partition of alice healed later, a lost response on bob never healed,
-/// a sync with counts, an output holding `<script>`, and a failing convergence check naming
-/// td-aaa111.
+/// Three actors, a partition of alice (firing twice) healed later, a lost response on bob
+/// never healed, a sync with counts, an output holding `<script>`, and a failing convergence
+/// check naming td-aaa111.
 fn fixture() -> CaseOutcome {
     let history = vec![
         with(
@@ -52,6 +52,11 @@ fn fixture() -> CaseOutcome {
             rec(150, 40, "alice", "update", OpResult::Info),
             "td-aaa111",
             "timed out",
+        ),
+        with(
+            rec(190, 0, "alice", "fault:partition", OpResult::Ok),
+            "",
+            "push: never answer",
         ),
         with(
             rec(200, 30, "bob", "sync", OpResult::Ok),
@@ -145,6 +150,11 @@ fn fault_windows_span_fault_to_heal() {
     );
     let page = render_case(&o);
     assert_eq!(count(&page, r#"<rect class="fault-window""#), 2);
+    assert_eq!(
+        count(&page, r#"<rect class="fault-band""#),
+        2,
+        "mirrored on the nemesis lane"
+    );
     assert!(page.contains(r#"data-kind="partition""#));
 }
 
@@ -180,7 +190,7 @@ fn operations_on_the_diverged_entity_are_highlighted() {
     // alice's create and update and bob's show touched td-aaa111.
     assert_eq!(count(&page, r#" hot""#), 3);
     assert!(page.contains(r#"<table id="entities">"#));
-    assert!(page.contains(r#"data-ops="0 3 6">td-aaa111</a>"#), "{page}");
+    assert!(page.contains(r#"data-ops="0 3 7">td-aaa111</a>"#), "{page}");
 }
 
 #[test]
@@ -192,8 +202,8 @@ fn text_is_escaped_and_the_json_cannot_close_its_script() {
     let start = page.find(r#"id="ops-data">"#).unwrap() + r#"id="ops-data">"#.len();
     let end = start + page[start..].find("</script>").unwrap();
     let ops: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
-    assert_eq!(ops.as_array().unwrap().len(), 10);
-    assert_eq!(ops[6]["output"], "</script><script>alert(1)</script>");
+    assert_eq!(ops.as_array().unwrap().len(), 11);
+    assert_eq!(ops[7]["output"], "</script><script>alert(1)</script>");
     assert_eq!(ops[0]["cmd"], "td create td-aaa111");
 }
 
@@ -218,7 +228,7 @@ fn ids_are_whole_words_of_td_shapes() {
 fn index_lists_cases_failures_first_with_links() {
     let passed = IndexRow::from_outcome(&CaseOutcome::new("steps/ok <1>"), "steps");
     let failed = IndexRow::from_outcome(&fixture(), "chaos");
-    assert_eq!((failed.actions, failed.faults), (7, 2));
+    assert_eq!((failed.actions, failed.faults), (7, 3));
     assert_eq!(failed.failing, ["convergence: issues rows [alice vs bob]"]);
     let skipped = IndexRow::skipped("steps/ignored", "steps");
     let page = render_index(&[passed, skipped, failed]);

@@ -126,8 +126,9 @@ fn lane_of(lanes: &[String], r: &OperationRecord) -> usize {
 }
 
 /// Pairs each `fault:<kind>` with the next `heal:<kind>` of the same actor (a server kill
-/// ends at `heal:server_restart`). A fault never healed (per-request faults such as a lost
-/// response) is a window as long as its own record.
+/// ends at `heal:server_restart`); repeats while the window is open are the same fault
+/// firing again. A fault never healed (per-request faults such as a lost response) is a
+/// window as long as its own record.
 fn windows(records: &[OperationRecord], placed: &[Placed], lanes: &[String]) -> Vec<Window> {
     let mut open: HashMap<(String, String), usize> = HashMap::new();
     let mut out: Vec<Window> = Vec::new();
@@ -136,8 +137,12 @@ fn windows(records: &[OperationRecord], placed: &[Placed], lanes: &[String]) -> 
             if kind == "arm" {
                 continue; // armed per-request faults: each firing is its own record
             }
+            let key = (kind.to_string(), r.actor.clone());
+            if open.contains_key(&key) {
+                continue; // the open fault firing again (a partition refusing one more request)
+            }
             let lane = lanes.iter().position(|l| *l == r.actor).filter(|&i| i > 0);
-            open.insert((kind.to_string(), r.actor.clone()), out.len());
+            open.insert(key, out.len());
             out.push(Window {
                 kind: kind.to_string(),
                 lane,
@@ -266,6 +271,15 @@ fn draw_windows(s: &mut String, l: &Layout, px: f64) {
         };
         let x = GUTTER + w.start_ms * px;
         let wd = ((w.end_ms - w.start_ms) * px).max(MIN_MARK + 1.0);
+        // An actor's window is also a band on the nemesis lane: that actor's own marks
+        // (long timed-out syncs) can cover its shading.
+        if w.lane.is_some() {
+            let _ = write!(
+                s,
+                r#"<rect class="fault-band" x="{x:.1}" y="{by}" width="{wd:.1}" height="5"/>"#,
+                by = AXIS + LANE_H - 7.0,
+            );
+        }
         let _ = write!(
             s,
             r#"<rect class="fault-window" data-kind="{k}" x="{x:.1}" y="{y}" width="{wd:.1}" height="{h}"><title>{k} {d}</title></rect><text class="fault-label" x="{x:.1}" y="{ly}">{k}</text>"#,
