@@ -1,7 +1,8 @@
 //! The HTML case page in a real browser: headless Chromium (Debian's `chromium`; `.ci/run`
 //! installs it) opens a generated page from a file path and its DOM is checked for the
-//! lanes, the marks, the verifications table and an empty error log. A screenshot is kept
-//! in `target/e2e/report-screenshot.png`.
+//! lanes, the marks, the verifications table and an empty error log (the page, opened with
+//! `#selftest`, also hovers and clicks a mark and an entity, and logs what did not work). A
+//! screenshot is kept in `target/e2e/report-screenshot.png`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -126,7 +127,8 @@ fn open(page: &Path, screenshot: Option<&Path>) -> Opened {
         Some(png) => cmd.arg(format!("--screenshot={}", png.display())),
         None => cmd.arg("--dump-dom"),
     };
-    cmd.arg(format!("file://{}", page.display()));
+    // `#selftest`: the page's script also hovers and clicks as a reader would.
+    cmd.arg(format!("file://{}#selftest", page.display()));
     let started = Instant::now();
     let out = cmd.output().expect("run chromium");
     let wall = started.elapsed();
@@ -172,12 +174,19 @@ fn check_dom(dom: &str, ops: usize) {
         dom.contains(r#"data-ready-ms=""#),
         "the page's script ran to its end"
     );
+    assert!(
+        dom.contains(r#"data-selftest="done""#),
+        "hover and click were tried"
+    );
 }
 
-/// The `data-ready-ms` the page's script stamps on `<body>` when it has run.
-fn ready_ms(dom: &str) -> f64 {
-    let at = dom.find(r#"data-ready-ms=""#).unwrap() + r#"data-ready-ms=""#.len();
-    dom[at..].split('"').next().unwrap().parse().unwrap()
+/// A number the page's script stamps on `<body>` (`data-ready-ms` when the script has run,
+/// `data-painted-ms` after the first paint, if the dump came that late), as text.
+fn stamp(dom: &str, attr: &str) -> String {
+    let key = format!(r#"{attr}=""#);
+    dom.find(&key)
+        .and_then(|at| dom[at + key.len()..].split('"').next())
+        .map_or("-".to_string(), |ms| format!("{ms} ms"))
 }
 
 #[test]
@@ -208,10 +217,11 @@ fn ten_thousand_operations_open() {
     let opened = open(&page, None);
     check_dom(&opened.dom, 10_000);
     eprintln!(
-        "10,000 operations: render {render:.2?}, {} KiB, script done at {:.0} ms after \
-         navigation start, chromium wall time {:.2?} (browser start included)",
+        "10,000 operations: render {render:.2?}, {} KiB; after navigation start: script done \
+         at {}, painted at {}; chromium wall time {:.2?} (browser start included)",
         html.len() / 1024,
-        ready_ms(&opened.dom),
+        stamp(&opened.dom, "data-ready-ms"),
+        stamp(&opened.dom, "data-painted-ms"),
         opened.wall
     );
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::entities::{diverged, touches};
 use super::escape::{esc, script_json};
-use super::timeline::{self, Layout};
+use super::timeline;
 use super::{page, status_text};
 use crate::history::{go_duration, OperationRecord};
 use crate::run::CaseOutcome;
@@ -109,24 +109,22 @@ fn timeline_section(records: &[OperationRecord], hot: &[bool]) -> String {
     let _ = write!(
         s,
         r#"<script type="application/json" id="ops-data">{}</script>"#,
-        script_json(&ops_json(records, &l))
+        script_json(&ops_json(records))
     );
     s
 }
 
 /// Filled by the script when a mark is clicked.
-const DETAIL_PANEL: &str = r#"<div id="op-detail" hidden><b>#<span data-f="seq"></span> <span data-f="action"></span></b> by <span data-f="actor"></span> on <span data-f="target"></span> — <span data-f="result"></span>, <span data-f="dur"></span>, at <span data-f="time"></span><div>command: <code data-f="cmd"></code></div><div>output:</div><pre data-f="output"></pre><div>error:</div><pre data-f="error"></pre></div>"#;
+const DETAIL_PANEL: &str = r#"<div id="op-detail" hidden><b>#<span data-f="seq"></span> <span data-f="action"></span></b> by <span data-f="actor"></span> <span data-f="target"></span> — <span data-f="result"></span>, <span data-f="dur"></span>, at <span data-f="time"></span><div>command: <code data-f="cmd"></code></div><div>output:</div><pre data-f="output"></pre><div>error:</div><pre data-f="error"></pre></div>"#;
 
 /// The records as the script needs them, in the same order as the marks' `data-i`.
-fn ops_json(records: &[OperationRecord], l: &Layout) -> serde_json::Value {
+fn ops_json(records: &[OperationRecord]) -> serde_json::Value {
     let ops: Vec<serde_json::Value> = records
         .iter()
-        .zip(&l.placed)
-        .map(|(r, p)| {
+        .map(|r| {
             json!({
                 "seq": r.seq,
                 "time": r.timestamp,
-                "t": (p.start_ms * 10.0).round() / 10.0,
                 "actor": r.actor,
                 "action": r.action,
                 "target": r.target_id,

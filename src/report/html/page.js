@@ -23,7 +23,7 @@
     var d = document.getElementById('op-detail');
     d.hidden = false;
     var fields = { seq: o.seq, time: o.time, actor: o.actor, action: o.action,
-      target: o.target, result: o.result, dur: o.dur, cmd: o.cmd, output: o.output, error: o.error };
+      target: o.target ? 'on ' + o.target : '', result: o.result, dur: o.dur, cmd: o.cmd, output: o.output, error: o.error };
     Object.keys(fields).forEach(function (k) {
       var el = d.querySelector('[data-f="' + k + '"]');
       if (el) el.textContent = fields[k] === undefined ? '' : String(fields[k]);
@@ -69,6 +69,32 @@
       if (m && m.scrollIntoView) m.scrollIntoView({ block: 'nearest', inline: 'center' });
     });
   });
+
+  // `#selftest` (the browser test opens the page so): hover, click a mark and focus an
+  // entity as a reader would, and report what did not work as a page error.
+  if (location.hash === '#selftest') {
+    var first = svg.querySelector('.op.hot') || svg.querySelector('.op');
+    first.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, clientX: 5, clientY: 5 }));
+    if (tip.hidden) console.error('selftest: hovering a mark shows no tooltip');
+    first.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    var cmd = document.querySelector('#op-detail [data-f="cmd"]').textContent;
+    if (document.getElementById('op-detail').hidden || cmd !== ops[+first.getAttribute('data-i')].cmd)
+      console.error('selftest: clicking a mark does not show its command');
+    var focus = document.querySelector('a.focus-id');
+    if (focus) {
+      focus.click();
+      if (!svg.classList.contains('focusing') || !svg.querySelector('.op.focus'))
+        console.error('selftest: clicking an entity does not focus its operations');
+    }
+    svg.dispatchEvent(new MouseEvent('mouseleave'));
+    document.body.setAttribute('data-selftest', 'done');
+  }
 })();
-// Stamped last: the dumped DOM shows that the script ran to its end, and when.
+// Stamped last: the dumped DOM shows that the script ran to its end, and when; and, once
+// the browser has laid out and painted the page, when that was.
 document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
+requestAnimationFrame(function () {
+  setTimeout(function () {
+    document.body.setAttribute('data-painted-ms', String(Math.round(performance.now())));
+  }, 0);
+});
