@@ -95,12 +95,7 @@ impl IndexRow {
                 .filter(|r| !timeline::is_nemesis(r))
                 .count(),
             faults,
-            failing: o
-                .checks
-                .iter()
-                .filter(|c| !c.passed())
-                .map(|c| c.name.clone())
-                .collect(),
+            failing: failing(o),
             has_page: true,
         }
     }
@@ -121,10 +116,28 @@ impl IndexRow {
     }
 }
 
-/// The group a case name starts with (`chaos/adaptive-2` → `chaos`), the kind when the
-/// case file could not say.
+/// The names of the checks that did not pass; for a case that failed otherwise (a steps
+/// assertion, a setup error), its summary.
+fn failing(o: &CaseOutcome) -> Vec<String> {
+    let checks: Vec<String> = o
+        .checks
+        .iter()
+        .filter(|c| !c.passed())
+        .map(|c| c.name.clone())
+        .collect();
+    if checks.is_empty() && !o.passed() {
+        return vec![o.summary.clone()];
+    }
+    checks
+}
+
+/// The group a case name starts with (`chaos/adaptive-2` → `chaos`; empty for a name with
+/// no directory), the kind when the case file could not say.
 pub fn group_of(name: &str) -> &str {
-    name.split('/').next().unwrap_or(name)
+    match name.split_once('/') {
+        Some((group, _)) => group,
+        None => "",
+    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ const MAX_OP_LINKS: usize = 60;
 
 /// The page of one finished case.
 pub fn render_case(o: &CaseOutcome) -> String {
-    let ids = diverged(&o.checks);
+    let ids = diverged(&o.checks, &o.details);
     let hot: Vec<bool> = o
         .history
         .iter()

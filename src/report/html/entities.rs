@@ -18,6 +18,11 @@ pub fn ids_in(text: &str, out: &mut Vec<String>) {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
+        // Ids are ASCII: inside a multi-byte character there is nothing to find.
+        if !text.is_char_boundary(i) {
+            i += 1;
+            continue;
+        }
         match id_at(text, i) {
             Some(len) => {
                 let id = &text[i..i + len];
@@ -52,8 +57,9 @@ fn id_at(text: &str, i: usize) -> Option<usize> {
     ((4..=8).contains(&hex) && boundary).then_some(end)
 }
 
-/// Per id named by a non-passing check: the names of the checks naming it.
-pub fn diverged(checks: &[CheckResult]) -> BTreeMap<String, Vec<String>> {
+/// Per id named by a non-passing check, or by a failure outside the checks (a steps case's
+/// failed assertion, an unexpected action failure): what named it.
+pub fn diverged(checks: &[CheckResult], failures: &[String]) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for c in checks.iter().filter(|c| !c.passed()) {
         let mut ids = Vec::new();
@@ -63,7 +69,26 @@ pub fn diverged(checks: &[CheckResult]) -> BTreeMap<String, Vec<String>> {
             out.entry(id).or_default().push(c.name.clone());
         }
     }
+    // A failing check is also among the failures (as `FAIL: <name> — <details>`): ids it
+    // named are not listed twice.
+    for f in failures {
+        let mut ids = Vec::new();
+        ids_in(f, &mut ids);
+        let what = first_line(f);
+        for id in ids {
+            out.entry(id).or_insert_with(|| vec![what.clone()]);
+        }
+    }
     out
+}
+
+/// The first line of `text`, cut to 100 characters.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    match line.char_indices().nth(100) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_string(),
+    }
 }
 
 /// Does `r` act on `id` (its target, or one of its arguments)?

@@ -194,6 +194,17 @@ fn operations_on_the_diverged_entity_are_highlighted() {
 }
 
 #[test]
+fn a_failure_outside_the_checks_names_its_entity_too() {
+    let mut o = fixture();
+    o.checks.clear();
+    o.details = vec!["step 3 (line 10): want \"x\" for td-bbb222\n got 1 row".to_string()];
+    let page = render_case(&o);
+    assert!(page.contains(r#"data-ops="1">td-bbb222</a>"#), "{page}");
+    assert!(page.contains("<td>step 3 (line 10): want &quot;x&quot; for td-bbb222</td>"));
+    assert_eq!(count(&page, r#" hot""#), 1);
+}
+
+#[test]
 fn text_is_escaped_and_the_json_cannot_close_its_script() {
     let page = render_case(&fixture());
     assert!(!page.contains("<script>alert"), "output leaked");
@@ -218,7 +229,7 @@ fn an_empty_history_says_so() {
 fn ids_are_whole_words_of_td_shapes() {
     let mut ids = Vec::new();
     ids_in(
-        "td-sync xtd-abcd td-aaa111, ws-1a2b (td-aaa111) bd-123456789 cm-0a0b0c0d",
+        "td-sync xtd-abcd td-aaa111, ws-1a2b — (td-aaa111) bd-123456789 ün cm-0a0b0c0d",
         &mut ids,
     );
     assert_eq!(ids, ["td-aaa111", "ws-1a2b", "cm-0a0b0c0d"]);
@@ -243,4 +254,13 @@ fn index_lists_cases_failures_first_with_links() {
     );
     assert!(page.contains("3 cases: 1 passed, 1 failed, 0 errored, 1 skipped"));
     assert_eq!(group_of("chaos/adaptive-2"), "chaos");
+    assert_eq!(group_of("loose"), "");
+    let mut steps = CaseOutcome::new("regressions/x");
+    steps.fail("step 3 (line 10) failed", "step 3: want \"t\" on td-abc123");
+    let row = IndexRow::from_outcome(&steps, "steps");
+    assert_eq!(
+        row.failing,
+        ["step 3 (line 10) failed"],
+        "the summary, with no check"
+    );
 }
