@@ -13,7 +13,9 @@
     return i === null || i === undefined ? null : ops[+i];
   }
   function summary(o) {
-    return '#' + o.seq + ' ' + o.actor + ' ' + o.action + (o.target ? ' ' + o.target : '') +
+    // A steps case records every td run as action `td`: its command says more.
+    var what = o.action === 'td' && o.cmd ? o.cmd : o.action;
+    return '#' + o.seq + ' ' + o.actor + ' ' + what + (o.target ? ' ' + o.target : '') +
       '\n' + o.result + ', ' + o.dur + (o.error ? '\n' + o.error : '');
   }
   function show(o, mark) {

@@ -264,3 +264,12 @@ fn index_lists_cases_failures_first_with_links() {
         "the summary, with no check"
     );
 }
+
+#[test]
+fn each_finished_case_gets_its_page_under_html() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::report::files::write_case_files(dir.path(), &fixture()).unwrap();
+    let page = std::fs::read_to_string(dir.path().join("html/chaos/fixture.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains(r#"<a href="../../index.html">all cases</a>"#));
+}
