@@ -6,7 +6,7 @@ use crate::driver::{Driver, DriverError, TdOutput};
 use crate::engine::extract_created_id;
 use crate::harness::Harness;
 use crate::history::{OpResult, OperationRecord};
-use crate::report::html::entities::ids_in;
+use crate::report::html::entities::target_of;
 use crate::verify::diff::truncate_chars;
 use crate::verify::{ActorDb, CheckResult, Verifier};
 
@@ -120,7 +120,7 @@ impl<'h> Ctx<'h> {
     }
 
     /// Adds one td run to the world's OperationHistory, so a scenario case has a timeline
-    /// like a chaos case (action: the td verb; target: the ids among the arguments).
+    /// like a chaos case (action: the td verb; target: the ids it acted on).
     fn record(
         &self,
         actor: &str,
@@ -129,19 +129,19 @@ impl<'h> Ctx<'h> {
         result: OpResult,
     ) {
         let mut rec = OperationRecord::new(args.first().copied().unwrap_or("td"), actor, result);
-        rec.args = Some(args.iter().map(|a| a.to_string()).collect());
-        let mut ids = Vec::new();
-        for a in args.iter().skip(1) {
-            ids_in(a, &mut ids);
-        }
-        rec.target_id = ids.join(",");
+        let owned: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         match out {
             Ok(o) => {
+                rec.target_id = target_of(&owned, &o.output);
                 rec.output = o.output.clone();
                 rec.duration_ns = u64::try_from(o.duration.as_nanos()).unwrap_or(u64::MAX);
             }
-            Err(e) => rec.error = e.to_string(),
+            Err(e) => {
+                rec.target_id = target_of(&owned, "");
+                rec.error = e.to_string();
+            }
         }
+        rec.args = Some(owned);
         self.h.history().record(rec);
     }
 

@@ -98,3 +98,16 @@ pub fn touches(r: &OperationRecord, id: &str) -> bool {
             .as_ref()
             .is_some_and(|a| a.iter().any(|x| x.contains(id)))
 }
+
+/// The `target_id` of a td run recorded outside the chaos engine: the ids among its
+/// arguments after the verb, or, for a create, the id its output announces.
+pub fn target_of(args: &[String], output: &str) -> String {
+    let mut ids = Vec::new();
+    for a in args.iter().skip(1) {
+        ids_in(a, &mut ids);
+    }
+    if ids.is_empty() && args.first().is_some_and(|v| v == "create") {
+        return crate::engine::extract_created_id(output).unwrap_or_default();
+    }
+    ids.join(",")
+}

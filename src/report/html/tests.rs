@@ -273,3 +273,18 @@ fn each_finished_case_gets_its_page_under_html() {
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.contains(r#"<a href="../../index.html">all cases</a>"#));
 }
+
+#[test]
+fn a_td_run_targets_the_ids_in_its_arguments_or_the_one_it_created() {
+    use super::entities::target_of;
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        target_of(&args(&["dep", "add", "td-aaa111", "td-bbb222"]), ""),
+        "td-aaa111,td-bbb222"
+    );
+    assert_eq!(
+        target_of(&args(&["create", "a title"]), "CREATED td-c0ffee\n"),
+        "td-c0ffee"
+    );
+    assert_eq!(target_of(&args(&["sync"]), "Pushed 1 events."), "");
+}
