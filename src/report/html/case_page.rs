@@ -102,7 +102,7 @@ fn timeline_section(records: &[OperationRecord], hot: &[bool]) -> String {
     s.push_str(LEGEND);
     let _ = write!(
         s,
-        r#"<div id="timeline-box">{}</div><div id="tip" hidden></div>{}"#,
+        r#"{}<div id="tip" hidden></div>{}"#,
         timeline::svg(records, &l, hot),
         DETAIL_PANEL
     );

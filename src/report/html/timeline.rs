@@ -13,7 +13,10 @@ use crate::history::{OpResult, OperationRecord};
 /// The lane of fault records and of anything not done by one actor.
 pub const NEMESIS_LANE: &str = "server / nemesis";
 
-const GUTTER: f64 = 130.0;
+/// Width of the lane names, which stay in view while the plot scrolls sideways.
+const LABELS_W: f64 = 130.0;
+/// Left margin of the plot, so the first mark and the `0s` label are not cut.
+const GUTTER: f64 = 12.0;
 const AXIS: f64 = 26.0;
 const LANE_H: f64 = 34.0;
 const MARK_H: f64 = 16.0;
@@ -202,33 +205,52 @@ fn lane_y(lane: usize) -> f64 {
     AXIS + lane as f64 * LANE_H
 }
 
-/// The SVG; marks carry `data-i` (the record's index in the page's JSON) and the class
-/// `hot` when they touched a diverged entity.
+/// The timeline: lane names in a narrow SVG of their own (they stay put) beside the plot
+/// SVG, which scrolls sideways. Marks carry `data-i` (the record's index in the page's
+/// JSON) and the class `hot` when they touched a diverged entity.
 pub fn svg(records: &[OperationRecord], l: &Layout, hot: &[bool]) -> String {
     let (px, width) = scale(l);
     let height = lane_y(l.lanes.len()) + 4.0;
     let total = GUTTER + width + 20.0;
     let mut s = String::with_capacity(records.len() * 110 + 4096);
+    s.push_str(r#"<div id="timeline-wrap">"#);
+    draw_labels(&mut s, l, height);
     let _ = write!(
         s,
-        r#"<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="{total:.0}" height="{height:.0}" viewBox="0 0 {total:.0} {height:.0}">"#
+        r#"<div id="timeline-box"><svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="{total:.0}" height="{height:.0}" viewBox="0 0 {total:.0} {height:.0}">"#
     );
     draw_lanes(&mut s, l, total);
     draw_axis(&mut s, l, px, height);
     draw_windows(&mut s, l, px);
     draw_marks(&mut s, records, l, px, hot);
-    s.push_str("</svg>");
+    s.push_str("</svg></div></div>");
     s
 }
 
-fn draw_lanes(s: &mut String, l: &Layout, total: f64) {
+fn draw_labels(s: &mut String, l: &Layout, height: f64) {
+    let _ = write!(
+        s,
+        r#"<svg id="lane-labels" xmlns="http://www.w3.org/2000/svg" width="{LABELS_W}" height="{height:.0}">"#
+    );
     for (i, name) in l.lanes.iter().enumerate() {
         let y = lane_y(i);
         let _ = write!(
             s,
-            r#"<rect class="lane" data-lane="{n}" x="0" y="{y}" width="{total:.0}" height="{LANE_H}"/><text class="lane-label" x="6" y="{ty}">{n}</text>"#,
+            r#"<rect class="lane-bg" x="0" y="{y}" width="{LABELS_W}" height="{LANE_H}"/><text class="lane-label" x="6" y="{ty}">{n}</text>"#,
             n = esc(name),
             ty = y + LANE_H / 2.0 + 4.0,
+        );
+    }
+    s.push_str("</svg>");
+}
+
+fn draw_lanes(s: &mut String, l: &Layout, total: f64) {
+    for (i, name) in l.lanes.iter().enumerate() {
+        let _ = write!(
+            s,
+            r#"<rect class="lane" data-lane="{}" x="0" y="{}" width="{total:.0}" height="{LANE_H}"/>"#,
+            esc(name),
+            lane_y(i),
         );
     }
 }
