@@ -11,6 +11,7 @@ use super::escape::{esc, script_json};
 use super::timeline;
 use super::{page, status_text};
 use crate::history::{go_duration, OperationRecord};
+use crate::report::ChaosReport;
 use crate::run::CaseOutcome;
 use crate::verify::{CheckResult, Verdict};
 
@@ -71,6 +72,9 @@ fn facts(o: &CaseOutcome) -> String {
     if let Some(why) = &o.not_replayable {
         rows.push(("not replayable", esc(why)));
     }
+    if let Some(r) = &o.chaos_report {
+        rows.extend(chaos_facts(r));
+    }
     rows.push((
         "replay",
         format!("<code>{}</code>", esc(&o.replay_command())),
@@ -89,6 +93,25 @@ fn facts(o: &CaseOutcome) -> String {
     }
     s.push_str("</table>");
     s
+}
+
+/// What the ChaosReport adds: sync points, faults per kind, convergence after heal.
+fn chaos_facts(r: &ChaosReport) -> Vec<(&'static str, String)> {
+    let mut rows = vec![("sync points", r.sync_stats.count.to_string())];
+    if let Some(f) = &r.faults {
+        let kinds: Vec<String> = f.injected.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let text = format!(
+            "{}; {} operations with unknown outcome",
+            kinds.join(", "),
+            f.info_ops
+        );
+        rows.push(("faults injected", esc(&text)));
+    }
+    if let Some(c) = &r.convergence {
+        let text = format!("{} rounds, {} ms after heal", c.rounds, c.millis);
+        rows.push(("converged", text));
+    }
+    rows
 }
 
 const LEGEND: &str = r#"<p class="legend"><span><i class="ok"></i>ok</span><span><i class="expected_fail"></i>expected failure</span><span><i class="unexpected_fail"></i>unexpected failure</span><span><i class="info"></i>info (outcome unknown)</span><span><i class="skip"></i>skipped</span><span><i class="sync"></i>sync (↑pushed ↓pulled)</span><span><i class="hot"></i>touches a diverged entity</span><span><i style="background:#f5a62355;border:1px solid #f5a623"></i>fault window</span></p>"#;

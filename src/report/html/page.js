@@ -16,7 +16,8 @@
     // A steps case records every td run as action `td`: its command says more.
     var what = o.action === 'td' && o.cmd ? o.cmd : o.action;
     return '#' + o.seq + ' ' + o.actor + ' ' + what + (o.target ? ' ' + o.target : '') +
-      '\n' + o.result + ', ' + o.dur + (o.error ? '\n' + o.error : '');
+      '\n' + o.result + ', ' + o.dur + (o.error ? '\n' + o.error : '') +
+      (o.action === 'sync' ? '\n' + o.output.split('\n').slice(0, 3).join('\n') : '');
   }
   function show(o, mark) {
     if (selected) selected.classList.remove('selected');

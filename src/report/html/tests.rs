@@ -288,3 +288,35 @@ fn a_td_run_targets_the_ids_in_its_arguments_or_the_one_it_created() {
     );
     assert_eq!(target_of(&args(&["sync"]), "Pushed 1 events."), "");
 }
+
+#[test]
+fn a_chaos_case_shows_its_syncs_faults_and_convergence() {
+    use crate::report::{ChaosReport, ConvergenceStats, FaultStats, SyncStats};
+    let mut o = fixture();
+    o.chaos_report = Some(ChaosReport {
+        seed: 7,
+        actions: 10,
+        duration_ms: 900,
+        actors: 3,
+        results: Default::default(),
+        per_action: Default::default(),
+        verifications: None,
+        sync_stats: SyncStats { count: 4 },
+        pass: false,
+        faults: Some(FaultStats {
+            injected: [("partition".to_string(), 2)].into(),
+            info_ops: 1,
+            replay_note: String::new(),
+        }),
+        convergence: Some(ConvergenceStats {
+            rounds: 2,
+            millis: 120,
+        }),
+        phases_ms: Vec::new(),
+        chaos_time_ms: Default::default(),
+    });
+    let page = render_case(&o);
+    assert!(page.contains("<tr><td>sync points</td><td>4</td></tr>"));
+    assert!(page.contains("<td>partition 2; 1 operations with unknown outcome</td>"));
+    assert!(page.contains("<td>2 rounds, 120 ms after heal</td>"));
+}
