@@ -130,7 +130,7 @@ fn open(page: &Path, screenshot: Option<&Path>) -> Opened {
     // `#selftest`: the page's script also hovers and clicks as a reader would.
     cmd.arg(format!("file://{}#selftest", page.display()));
     let started = Instant::now();
-    let out = cmd.output().expect("run chromium");
+    let out = output_within(cmd, BROWSER_TIMEOUT);
     let wall = started.elapsed();
     assert!(
         out.status.success(),
@@ -140,6 +140,35 @@ fn open(page: &Path, screenshot: Option<&Path>) -> Opened {
     Opened {
         dom: String::from_utf8_lossy(&out.stdout).into_owned(),
         wall,
+    }
+}
+
+/// Longest a browser may take to open a page before the test gives up on it.
+const BROWSER_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs `cmd` to the end like `Command::output`, but kills it after `limit`: a hung
+/// browser fails the test instead of hanging the suite.
+fn output_within(mut cmd: Command, limit: Duration) -> std::process::Output {
+    use std::process::Stdio;
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run chromium");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.expect("wait for chromium"),
+        Err(_) => {
+            // Our own child, not reaped yet (its waiter thread still blocks on it).
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("chromium did not finish within {limit:?}");
+        }
     }
 }
 
