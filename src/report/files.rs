@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::html::{self, IndexRow};
 use super::junit::{self, JunitCase, JunitResult};
 use crate::history::OperationRecord;
 use crate::run::{CaseEntry, CaseOutcome, Status, Suite};
@@ -59,8 +60,8 @@ pub fn case_file(dir: &Path, group: &str, case: &str, ext: &str) -> PathBuf {
     dir.join(group).join(format!("{case}.{ext}"))
 }
 
-/// Writes one finished case's files: `chaos/<case>.json` (chaos cases) and
-/// `history/<case>.json`.
+/// Writes one finished case's files: `chaos/<case>.json` (chaos cases),
+/// `history/<case>.json` and its page `html/<case>.html`.
 pub fn write_case_files(dir: &Path, o: &CaseOutcome) -> std::io::Result<()> {
     if let Some(r) = &o.chaos_report {
         let json = r.to_json().map_err(std::io::Error::other)?;
@@ -70,6 +71,10 @@ pub fn write_case_files(dir: &Path, o: &CaseOutcome) -> std::io::Result<()> {
         let json = history_json(&o.history)?;
         write_file(&case_file(dir, "history", &o.name, "json"), &json)?;
     }
+    write_file(
+        &case_file(dir, "html", &o.name, "html"),
+        &html::render_case(o),
+    )?;
     Ok(())
 }
 
@@ -88,5 +93,45 @@ pub fn write_reports(
     if !cases.is_empty() {
         junit::write(&junit_path(dir, outcomes), "td-e2e", &cases)?;
     }
-    Ok(())
+    write_index(suite, outcomes, skipped)
+}
+
+/// The case's kind from its file, else the first segment of its name.
+fn kind_of(suite: &Suite, name: &str) -> String {
+    suite
+        .entries
+        .iter()
+        .find(|e| e.name == name)
+        .and_then(|e| e.case.as_ref().ok())
+        .map(|c| c.kind.label().to_string())
+        .unwrap_or_else(|| html::group_of(name).to_string())
+}
+
+/// `index.html`: one row per finished case and per ignored one. Under nextest every case is
+/// its own process, so a shared index would hold whichever case finished last; the pages
+/// under `html/` are still written.
+fn write_index(
+    suite: &Suite,
+    outcomes: &[CaseOutcome],
+    skipped: &[&CaseEntry],
+) -> std::io::Result<()> {
+    if std::env::var_os("NEXTEST").is_some() && outcomes.len() == 1 {
+        return Ok(());
+    }
+    let mut rows: Vec<IndexRow> = outcomes
+        .iter()
+        .map(|o| IndexRow::from_outcome(o, &kind_of(suite, &o.name)))
+        .collect();
+    rows.extend(
+        skipped
+            .iter()
+            .map(|e| IndexRow::skipped(&e.name, &kind_of(suite, &e.name))),
+    );
+    if rows.is_empty() {
+        return Ok(());
+    }
+    write_file(
+        &suite.report_dir.join("index.html"),
+        &html::render_index(&rows),
+    )
 }

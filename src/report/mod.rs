@@ -3,6 +3,7 @@
 
 pub mod chaos;
 pub mod files;
+pub mod html;
 pub mod junit;
 pub mod live;
 

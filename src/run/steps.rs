@@ -279,6 +279,8 @@ fn record(
         (false, false) => OpResult::UnexpectedFail,
     };
     let mut rec = OperationRecord::new(action, actor, result);
+    // The issue the run acted on, so the HTML report can highlight it when a check names it.
+    rec.target_id = crate::report::html::entities::target_of(args, &r.output);
     rec.args = Some(args.to_vec());
     rec.output = r.output.clone();
     rec.duration_ns = u64::try_from(r.duration.as_nanos()).unwrap_or(u64::MAX);

@@ -6,6 +6,7 @@ use crate::driver::{Driver, DriverError, TdOutput};
 use crate::engine::extract_created_id;
 use crate::harness::Harness;
 use crate::history::{OpResult, OperationRecord};
+use crate::report::html::entities::target_of;
 use crate::verify::diff::truncate_chars;
 use crate::verify::{ActorDb, CheckResult, Verifier};
 
@@ -89,46 +90,65 @@ impl<'h> Ctx<'h> {
         self.results.extend(results);
     }
 
-    /// Records a command in the world's OperationHistory (what the shrinker translates).
-    fn record(&self, actor: &str, args: &[String], out: &TdOutput) {
-        let action = if args.first().map(String::as_str) == Some("sync") {
-            "sync"
-        } else {
-            "td"
-        };
+    /// Runs `td <args>` as `actor`; a driver error (spawn, timeout) is a failed result. The
+    /// caller judges the output itself (often a refusal it wants), so a non-zero exit is
+    /// recorded as an expected failure.
+    pub fn run(&mut self, actor: &str, args: &[&str]) -> Option<TdOutput> {
+        let out = self.exec(actor, args)?;
         let result = if out.ok() {
             OpResult::Ok
         } else {
             OpResult::ExpectedFail
         };
-        let mut rec = OperationRecord::new(action, actor, result);
-        rec.args = Some(args.to_vec());
-        rec.output = out.output.clone();
-        rec.duration_ns = u64::try_from(out.duration.as_nanos()).unwrap_or(u64::MAX);
-        self.h.history().record(rec);
+        self.record(actor, args, Ok(&out), result);
+        Some(out)
     }
 
-    /// Runs `td <args>` as `actor`; a driver error (spawn, timeout) is a failed result.
-    pub fn run(&mut self, actor: &str, args: &[&str]) -> Option<TdOutput> {
+    /// Runs td without recording the operation (the caller records it once judged).
+    fn exec(&mut self, actor: &str, args: &[&str]) -> Option<TdOutput> {
         self.commands += 1;
         let owned: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         match self.h.td(actor, &owned) {
-            Ok(out) => {
-                self.record(actor, &owned, &out);
-                Some(out)
-            }
+            Ok(out) => Some(out),
             Err(e) => {
                 self.failed_commands += 1;
+                self.record(actor, args, Err(&e), OpResult::UnexpectedFail);
                 self.fail(&command_label(actor, args), format!("could not run: {e}"));
                 None
             }
         }
     }
 
+    /// Adds one td run to the world's OperationHistory, so a scenario case has a timeline
+    /// like a chaos case (action: the td verb; target: the ids it acted on).
+    fn record(
+        &self,
+        actor: &str,
+        args: &[&str],
+        out: Result<&TdOutput, &DriverError>,
+        result: OpResult,
+    ) {
+        let mut rec = OperationRecord::new(args.first().copied().unwrap_or("td"), actor, result);
+        let owned: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        match out {
+            Ok(o) => {
+                rec.target_id = target_of(&owned, &o.output);
+                rec.output = o.output.clone();
+                rec.duration_ns = u64::try_from(o.duration.as_nanos()).unwrap_or(u64::MAX);
+            }
+            Err(e) => {
+                rec.target_id = target_of(&owned, "");
+                rec.error = e.to_string();
+            }
+        }
+        rec.args = Some(owned);
+        self.h.history().record(rec);
+    }
+
     /// Runs `td <args>` as `actor` and requires exit 0 and `marker` in its output (several
     /// td verbs exit 0 even when the item failed, so the exit status alone proves nothing).
     pub fn ok(&mut self, actor: &str, args: &[&str], marker: &str) -> Option<TdOutput> {
-        let out = self.run(actor, args)?;
+        let out = self.exec(actor, args)?;
         self.judge(actor, args, &out, marker).then_some(out)
     }
 
@@ -145,6 +165,7 @@ impl<'h> Ctx<'h> {
             Ok(out) => self.judge(actor, args, &out, marker),
             Err(e) => {
                 self.failed_commands += 1;
+                self.record(actor, args, Err(&e), OpResult::UnexpectedFail);
                 self.fail(&command_label(actor, args), format!("could not run: {e}"));
                 false
             }
@@ -153,8 +174,10 @@ impl<'h> Ctx<'h> {
 
     fn judge(&mut self, actor: &str, args: &[&str], out: &TdOutput, marker: &str) -> bool {
         if out.ok() && out.output.contains(marker) {
+            self.record(actor, args, Ok(out), OpResult::Ok);
             return true;
         }
+        self.record(actor, args, Ok(out), OpResult::UnexpectedFail);
         self.failed_commands += 1;
         let details = format!(
             "expected exit 0 and {marker:?} in the output, got exit {}: {}",
@@ -181,11 +204,13 @@ impl<'h> Ctx<'h> {
     /// `td sync` as `actor` (retried only on rate limits); a failure names `step`.
     pub fn sync(&mut self, actor: &str, step: &str) -> bool {
         self.commands += 1;
-        let result = self.h.sync(actor);
-        if let Ok(out) = &result {
-            self.record(actor, &["sync".to_string()], out);
-        }
-        let failure = match result {
+        let out = self.h.sync(actor);
+        let result = match &out {
+            Ok(o) if o.ok() => OpResult::Ok,
+            _ => OpResult::UnexpectedFail,
+        };
+        self.record(actor, &["sync"], out.as_ref(), result);
+        let failure = match out {
             Ok(out) if out.ok() => return true,
             Ok(out) => format!(
                 "td sync as {actor}: exit {}: {}",

@@ -5,7 +5,8 @@ use td_e2e::harness::{Harness, WorldOptions};
 
 /// The scenario context cannot pass what failed: a command that exits 0 without its success
 /// text, a sync against a dead server and an assertion about a missing issue are all failed
-/// results naming the command or issue, and the closing summary fails too.
+/// results naming the command or issue, and the closing summary fails too; both runs are
+/// recorded in the world's OperationHistory.
 #[test]
 fn ctx_reports_failed_commands_syncs_and_missing_rows() {
     use td_e2e::scenarios::ctx::Ctx;
@@ -24,6 +25,21 @@ fn ctx_reports_failed_commands_syncs_and_missing_rows() {
     h.stop_server().expect("stop");
     assert!(!c.sync("alice", "sync with the server down"));
     let results = c.finish();
+    // Both runs are in the world's history, so the scenario case has a timeline.
+    let history = h.history().records();
+    let ran: Vec<(&str, &str, &str)> = history
+        .iter()
+        .filter(|r| r.actor == "alice")
+        .map(|r| (r.action.as_str(), r.target_id.as_str(), r.result.as_str()))
+        .collect();
+    assert_eq!(
+        ran,
+        [
+            ("update", missing, "unexpected_fail"),
+            ("sync", "", "unexpected_fail")
+        ],
+        "{history:#?}"
+    );
     let find = |prefix: &str| {
         results
             .iter()

@@ -5,5 +5,6 @@
 mod ci;
 mod ctx;
 mod faults;
+mod report_html;
 mod runner;
 mod world;
