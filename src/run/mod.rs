@@ -167,6 +167,12 @@ pub fn execute(suite: &Suite, index: usize) -> CaseOutcome {
     if let (Status::Failed, Ok(case)) = (out.status, &entry.case) {
         out.shrunk = shrink_failed(suite, case, &out);
     }
+    out.page = Some(crate::report::files::case_file(
+        &suite.report_dir,
+        "html",
+        &entry.name,
+        "html",
+    ));
     out.duration = start.elapsed();
     out
 }

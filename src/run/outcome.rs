@@ -48,6 +48,8 @@ pub struct CaseOutcome {
     /// What shrinking the failure produced: the shrunk file and the command that runs it,
     /// or why it could not be shrunk.
     pub shrunk: Option<String>,
+    /// The case's HTML page (timeline, verifications), named in the failure text.
+    pub page: Option<PathBuf>,
 }
 
 impl CaseOutcome {
@@ -69,6 +71,7 @@ impl CaseOutcome {
             phase_times: Vec::new(),
             phase_started: Instant::now(),
             shrunk: None,
+            page: None,
         }
     }
 
@@ -173,6 +176,9 @@ impl CaseOutcome {
         if let Some(s) = &self.shrunk {
             out.push_str(s.trim_end());
             out.push('\n');
+        }
+        if let Some(p) = &self.page {
+            out.push_str(&format!("timeline and checks: {}\n", p.display()));
         }
         out.push_str(&format!("replay: {}", self.replay_command()));
         out

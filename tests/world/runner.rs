@@ -104,6 +104,11 @@ fn exactly_the_broken_cases_fail_with_what_diverged_and_how_to_replay() {
         r.output
     );
     assert!(r.output.contains("world kept at: "), "{}", r.output);
+    assert!(
+        r.output.contains("timeline and checks: ") && r.output.contains("html/sql-must-fail.html"),
+        "{}",
+        r.output
+    );
     // JUnit: one suite, one testcase per case, the right kinds of result.
     assert_eq!(r.junit.matches("<testsuite ").count(), 1, "{}", r.junit);
     assert_eq!(r.junit.matches("<testcase ").count(), 3, "{}", r.junit);
