@@ -9,7 +9,7 @@
 
 mod case_page;
 pub mod entities;
-mod escape;
+pub mod escape;
 mod index_page;
 pub mod timeline;
 

@@ -51,24 +51,19 @@ impl JunitCase {
     }
 }
 
-/// XML 1.0 text: the five entities escaped; characters XML cannot carry at all (controls
-/// other than tab, newline and carriage return, e.g. an ANSI escape in td's output) become
-/// U+FFFD.
+/// XML 1.0 text: the five entities escaped (as in the HTML pages); characters XML cannot
+/// carry at all (controls other than tab, newline and carriage return, e.g. an ANSI escape
+/// in td's output) become U+FFFD.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
+    let carried: String = s
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    super::html::escape::esc(&carried)
 }
 
 fn secs(d: Duration) -> String {
@@ -180,7 +175,7 @@ mod tests {
 
     #[test]
     fn escapes_what_xml_cannot_carry() {
-        assert_eq!(escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;");
+        assert_eq!(escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
         assert_eq!(escape("red \u{1b}[31mx\u{0}"), "red \u{FFFD}[31mx\u{FFFD}");
         assert_eq!(escape("tab\tnl\n"), "tab\tnl\n");
     }

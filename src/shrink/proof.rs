@@ -1,4 +1,4 @@
-//! The shrinker's proof on planted bugs, shared by `tests/shrink.rs` and
+//! The shrinker's proof on planted bugs, shared by `tests/world/shrink.rs` and
 //! `benches/shrink.rs`: a seeded chaos case runs with a bug injector and fails; the failure
 //! is shrunk; the shrunk file is run again with the injector (it must fail with the same
 //! check) and without it (it must pass).

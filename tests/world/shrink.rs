@@ -74,27 +74,6 @@ fn fake_push_acks_shrinks() {
     check(BugInjector::FakePushAcks);
 }
 
-/// The e2e runner executable, built (once) with cargo.
-fn runner() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["test", "--test", "e2e", "--no-run", "--message-format=json"])
-        .output()
-        .expect("run cargo");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m.pointer("/target/name").and_then(|n| n.as_str()) == Some("e2e"))
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .expect("cargo reported the e2e executable")
-}
-
 /// Through the real runner: a failing steps case is shrunk, the failure text and the JUnit
 /// entry name the shrunk file and the command that runs it, and the file is a valid case
 /// that fails with the same check.
@@ -102,7 +81,7 @@ fn runner() -> PathBuf {
 fn the_runner_shrinks_a_failing_case_and_names_the_file() {
     let reports = tempfile::tempdir().unwrap();
     let cases = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shrink/cases");
-    let out = Command::new(runner())
+    let out = Command::new(crate::runner::runner())
         .env("E2E_CASES_DIR", &cases)
         .env("E2E_REPORT_DIR", reports.path())
         .env("E2E_SHRINK", "60")
