@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::driver::Driver;
 use crate::harness::Harness;
+use crate::history::{OpResult, OperationRecord};
 use crate::verify::CheckResult;
 
 /// How the world converged.
@@ -44,6 +45,35 @@ fn quiet(output: &str) -> bool {
     output.contains("Nothing to push.") && output.contains("Nothing to pull.")
 }
 
+/// Records one convergence sync in the world's history (the timeline shows the heal).
+fn record(
+    h: &Harness,
+    actor: &str,
+    synced: &Result<crate::driver::TdOutput, crate::driver::DriverError>,
+) {
+    let (result, output, error, took) = match synced {
+        Ok(o) if o.ok() => (OpResult::Ok, o.output.clone(), String::new(), o.duration),
+        Ok(o) => (
+            OpResult::UnexpectedFail,
+            o.output.clone(),
+            String::new(),
+            o.duration,
+        ),
+        Err(e) => (
+            OpResult::UnexpectedFail,
+            String::new(),
+            e.to_string(),
+            Duration::ZERO,
+        ),
+    };
+    let mut rec = OperationRecord::new("sync", actor, result);
+    rec.args = Some(vec!["sync".to_string()]);
+    rec.output = output;
+    rec.error = error;
+    rec.duration_ns = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+    h.history().record(rec);
+}
+
 /// Syncs every actor until a round is quiet everywhere.
 pub fn converge(h: &Harness) -> Result<Converged, NotConverged> {
     let cfg = h.config();
@@ -54,7 +84,9 @@ pub fn converge(h: &Harness) -> Result<Converged, NotConverged> {
         last.clear();
         let mut all_quiet = true;
         for actor in h.actors() {
-            let said = match h.sync(&actor) {
+            let synced = h.sync(&actor);
+            record(h, &actor, &synced);
+            let said = match synced {
                 Ok(out) if out.ok() => {
                     all_quiet &= quiet(&out.output);
                     format!("{actor}: {}", out.output.trim().replace('\n', " | "))

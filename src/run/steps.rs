@@ -140,11 +140,16 @@ fn run_step(
         StepAction::Sync {
             target: SyncTarget::All,
             expect,
-        } => match (h.sync_all(), expect) {
-            (Ok(()), Expect::Fail) => Err("expected sync_all to fail; it succeeded".into()),
-            (Err(e), Expect::Ok) => Err(e.to_string()),
-            _ => Ok(()),
-        },
+        } => {
+            let started = std::time::Instant::now();
+            let done = h.sync_all();
+            record_sync_all(h, started.elapsed(), &done, *expect);
+            match (done, expect) {
+                (Ok(()), Expect::Fail) => Err("expected sync_all to fail; it succeeded".into()),
+                (Err(e), Expect::Ok) => Err(e.to_string()),
+                _ => Ok(()),
+            }
+        }
         StepAction::Sync {
             target: SyncTarget::Actor(actor),
             expect,
@@ -284,6 +289,26 @@ fn record(
     rec.args = Some(args.to_vec());
     rec.output = r.output.clone();
     rec.duration_ns = u64::try_from(r.duration.as_nanos()).unwrap_or(u64::MAX);
+    h.history().record(rec);
+}
+
+/// Records a `sync = "all"` step as one `sync_all` operation (its syncs are the driver's).
+fn record_sync_all(
+    h: &Harness,
+    took: std::time::Duration,
+    done: &Result<(), crate::driver::DriverError>,
+    expect: Expect,
+) {
+    let result = match (done, expect) {
+        (Ok(()), _) => OpResult::Ok,
+        (Err(_), Expect::Ok) => OpResult::UnexpectedFail,
+        (Err(_), _) => OpResult::ExpectedFail,
+    };
+    let mut rec = OperationRecord::new("sync_all", "*", result);
+    rec.duration_ns = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+    if let Err(e) = done {
+        rec.error = e.to_string();
+    }
     h.history().record(rec);
 }
 
