@@ -122,6 +122,28 @@ fn default_converge_timeout() -> String {
     "60s".into()
 }
 
+/// `[coverage]`: how much of a chaos run must be real work.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageConfig {
+    /// A chaos case fails as "too little work" when more than this share (0–1) of its
+    /// recorded actions were skipped (nothing to act on) or refused (an expected failure).
+    #[serde(default = "default_max_idle_share")]
+    pub max_idle_share: f64,
+}
+
+impl Default for CoverageConfig {
+    fn default() -> Self {
+        CoverageConfig {
+            max_idle_share: default_max_idle_share(),
+        }
+    }
+}
+
+fn default_max_idle_share() -> f64 {
+    0.25
+}
+
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -133,6 +155,8 @@ pub struct HarnessConfig {
     pub reports: ReportsConfig,
     #[serde(default)]
     pub faults: FaultsConfig,
+    #[serde(default)]
+    pub coverage: CoverageConfig,
     /// Directory the file was read from (relative paths resolve against it).
     #[serde(skip)]
     pub root: PathBuf,
@@ -195,6 +219,12 @@ impl HarnessConfig {
             if parse_duration(v).is_none() {
                 return Err(format!("{key} = {v:?} is not a duration like \"30s\""));
             }
+        }
+        let share = self.coverage.max_idle_share;
+        if !(0.0..=1.0).contains(&share) {
+            return Err(format!(
+                "[coverage] max_idle_share must be between 0 and 1, got {share}"
+            ));
         }
         if self.faults.converge_rounds < 2 {
             return Err("[faults] converge_rounds must be at least 2".into());

@@ -76,6 +76,10 @@ fn three_actor_chaos_200_actions_passes_every_check() {
         idempotency_rounds: td_e2e::run::IDEMPOTENCY_ROUNDS,
         expect_quarantine: Vec::new(),
         access: Default::default(),
+        sizes: td_e2e::coverage::Sizes {
+            push_batch: 500,
+            pull_limit: 1000,
+        },
     };
     let mut out = CaseOutcome::new("tests/world/chaos-3");
     out.seed = Some(seed);

@@ -85,6 +85,8 @@ pub enum Confirm {
     FileGone,
     /// The message the engine sent was empty (deliberate edge data).
     EmptyMessage,
+    /// The actor's session has no undoable action_log row left.
+    NothingToUndo,
 }
 
 impl Confirm {
@@ -233,6 +235,10 @@ const UNPOSITION: &[Refusal] = &[
 const UNLINK: &[Refusal] = &[r("^UNLINKED 0 file", Confirm::FileGone)];
 const WS_START: &[Refusal] = &[r("work session already active", Confirm::WsActive)];
 const WS_ACTIVE_NEEDED: &[Refusal] = &[r("no active work session", Confirm::WsInactive)];
+const UNDO: &[Refusal] = &[r(
+    "^No actions to undo in current session",
+    Confirm::NothingToUndo,
+)];
 
 const fn rules(success: Success, refusals: &'static [Refusal]) -> Rules {
     Rules { success, refusals }
@@ -274,6 +280,7 @@ pub fn rules_for(action: &str) -> Option<Rules> {
         "ws_untag" => rules(Each("^UNTAGGED {id} "), WS_ACTIVE_NEEDED),
         "ws_end" => rules(Any("^WORK SESSION ENDED"), WS_ACTIVE_NEEDED),
         "ws_handoff" => rules(Any("^HANDOFF RECORDED ws-"), WS_ACTIVE_NEEDED),
+        "undo" => rules(Any("^UNDONE: "), UNDO),
         _ => return None,
     })
 }

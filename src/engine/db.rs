@@ -105,6 +105,24 @@ impl ActorDb {
         self.strings("SELECT id FROM sessions ORDER BY rowid", [])
     }
 
+    /// Whether one of `sessions` has an action_log row `td undo` would pick (not undone,
+    /// not a side-effect row: logs, comments, work sessions, reviews).
+    pub fn has_undoable(&self, sessions: &[String]) -> Res<bool> {
+        for s in sessions {
+            let found = self.exists(
+                "SELECT 1 FROM action_log WHERE session_id = ?1 AND undone = 0 AND entity_type \
+                 NOT IN ('logs', 'comments', 'work_sessions', 'work_session_issues', 'issue_review', \
+                 'issue_reviews') \
+                 LIMIT 1",
+                [s],
+            )?;
+            if found {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The full snapshot for a model refresh.
     pub fn snapshot(&self) -> Res<Snapshot> {
         let sessions = self.sessions()?;

@@ -194,6 +194,7 @@ impl<'d> ChaosEngine<'d> {
                 None => false,
             },
             Confirm::EmptyMessage => subject.empty_message,
+            Confirm::NothingToUndo => !db.has_undoable(&me)?,
         })
     }
 }

@@ -40,6 +40,9 @@ pub struct CaseOutcome {
     pub phase: &'static str,
     /// The phase of the first failure.
     pub failed_phase: Option<&'static str>,
+    /// The named interleavings the case's history shows (chaos cases; `None` otherwise).
+    pub interleavings:
+        Option<std::collections::BTreeMap<crate::coverage::Interleaving, crate::coverage::Reached>>,
 }
 
 impl CaseOutcome {
@@ -58,6 +61,7 @@ impl CaseOutcome {
             history: None,
             phase: "setup",
             failed_phase: None,
+            interleavings: None,
         }
     }
 

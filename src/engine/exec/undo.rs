@@ -1,0 +1,59 @@
+//! undo (3): `td undo` reverts the newest undoable action of the actor's session (an
+//! issue write, a dependency, a file link, a board position, a board, a handoff), synced or
+//! not. What it reverted is whatever td says; the model is re-read from the database and
+//! the intents of the rows td marked undone are withdrawn (the compensating row is an
+//! ordinary later event, which the oracle follows like any other).
+
+use super::Exec;
+use crate::args;
+use crate::engine::invoke::Subject;
+use crate::engine::ChaosEngine;
+
+/// `UNDONE: <action_type> <entity_type> <entity_id>` → `(action_type, entity_type, id)`.
+pub fn undone(output: &str) -> Option<(String, String, String)> {
+    let line = output
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("UNDONE: "))?;
+    let mut parts = line.splitn(3, ' ');
+    let action = parts.next()?.to_string();
+    let entity = parts.next()?.to_string();
+    let id = parts.next().unwrap_or("").to_string();
+    Some((action, entity, id))
+}
+
+pub fn undo(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
+    let step = e.run_td(a, "undo", args!["undo"], &Subject::default())?;
+    let target = undone(&step.output.output)
+        .map(|(action, entity, id)| format!("{action}:{entity}:{id}"))
+        .unwrap_or_default();
+    if step.outcome.is_ok() {
+        e.withdraw_undone_intents(a)?;
+        e.refresh_index(a)?;
+    }
+    Ok(e.result(a, "undo", target, step))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::undone;
+
+    #[test]
+    fn reads_tds_undone_line() {
+        assert_eq!(
+            undone("UNDONE: update issue td-ab12\n"),
+            Some(("update".into(), "issue".into(), "td-ab12".into()))
+        );
+        assert_eq!(
+            undone("UNDONE: add issue_dependencies td-a:td-b"),
+            Some((
+                "add".into(),
+                "issue_dependencies".into(),
+                "td-a:td-b".into()
+            ))
+        );
+        assert_eq!(
+            undone("No actions to undo in current session (ses_1)"),
+            None
+        );
+    }
+}
