@@ -283,11 +283,22 @@ fn describe(r: &OperationRecord) -> String {
         .args
         .as_ref()
         .map(|a| {
-            let short: Vec<&str> = a.iter().take(4).map(String::as_str).collect();
+            let short: Vec<String> = a.iter().take(4).map(|x| clip(x)).collect();
             short.join(" ")
         })
         .unwrap_or_default();
     format!("#{} {} {}", r.seq, r.actor, args)
+}
+
+/// An argument cut to 24 characters (comments and descriptions are long).
+fn clip(arg: &str) -> String {
+    let mut chars = arg.chars();
+    let head: String = chars.by_ref().take(24).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
 }
 
 /// Every named interleaving `records` (one run's history, in seq order) shows.
