@@ -290,9 +290,10 @@ fn describe(r: &OperationRecord) -> String {
     format!("#{} {} {}", r.seq, r.actor, args)
 }
 
-/// An argument cut to 24 characters (comments and descriptions are long).
+/// An argument on one line, cut to 24 characters (comments and descriptions are long).
 fn clip(arg: &str) -> String {
-    let mut chars = arg.chars();
+    let flat = arg.replace(['\n', '\r', '\t'], " ");
+    let mut chars = flat.chars();
     let head: String = chars.by_ref().take(24).collect();
     if chars.next().is_some() {
         format!("{head}…")

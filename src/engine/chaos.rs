@@ -331,7 +331,11 @@ impl Run<'_, '_> {
             engine.burst()?
         } else if intn(&mut self.loop_rng, 100) < self.config.conflict_rate as usize {
             let kind = intn(&mut self.loop_rng, 100);
-            engine.conflict_round(kind)?
+            if (REMOTE_DELETE..REMOTE_DELETE + 10).contains(&kind) {
+                self.remote_delete_round(engine)?
+            } else {
+                engine.conflict_round(kind)?
+            }
         } else {
             let r = engine.run_action()?;
             u64::from(!matches!(r.outcome, super::Outcome::Skipped(_)))
@@ -349,6 +353,17 @@ impl Run<'_, '_> {
             self.schedule.redraw();
         }
         Ok(())
+    }
+
+    /// One actor deletes an issue another holds live and pushes (`td sync --push`); the
+    /// other then edits it before pulling. Without a shared live issue: a conflict round.
+    fn remote_delete_round(&mut self, engine: &mut ChaosEngine<'_>) -> Result<u64, EngineError> {
+        let Some((a, b, id, deleted)) = engine.remote_delete()? else {
+            return engine.conflict_round(REMOTE_DELETE + 10);
+        };
+        self.sync_verb(engine, a, SyncVerb::PushOnly);
+        engine.refresh_index(a)?;
+        Ok(deleted + engine.unaware_edits(b, &id)?)
     }
 
     /// The schedule's faults after this iteration: windows that close, faults that start.
@@ -499,6 +514,10 @@ impl Run<'_, '_> {
         }
     }
 }
+
+/// Conflict-round rolls `REMOTE_DELETE..REMOTE_DELETE + 10` are remote-delete rounds (taken
+/// from the paired rounds' share, see `conflict`).
+const REMOTE_DELETE: usize = 80;
 
 /// Which sync command an actor runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

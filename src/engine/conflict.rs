@@ -9,6 +9,9 @@
 //!   the first two the same field;
 //! - otherwise a paired round: two (sometimes three) distinct actors each run a random
 //!   action steered onto the shared issue where the action's target mode allows.
+//!
+//! The loop runs one more shape itself (it needs a judged sync in the middle): a remote
+//! delete — one actor deletes and pushes, the other edits the issue before pulling.
 
 use super::invoke::Subject;
 use super::random::{POINTS, PRIORITIES, SPRINTS, TYPES};
@@ -182,19 +185,51 @@ impl ChaosEngine<'_> {
     }
 
     fn delete_while_mutate(&mut self, a: usize, b: usize, id: &str) -> Result<u64, EngineError> {
-        self.focus = Some(id.to_string());
-        let result = (|| {
-            let mut n = counted(&self.run_named(a, "delete")?);
-            let edits = 2 + self.pick_index(2);
-            for _ in 0..edits {
-                let action = ["update", "comment", "log_progress"][self.pick_index(3)];
-                n += counted(&self.run_named(b, action)?);
-            }
-            Ok(n)
-        })();
-        self.focus = None;
+        let n = self.focused(id, |e| e.run_named(a, "delete"))?;
+        let edits = self.unaware_edits(b, id)?;
         self.stats.delete_mutate += 1;
-        result
+        Ok(counted(&n) + edits)
+    }
+
+    /// The first half of a remote-delete round (the loop pushes the delete, then calls
+    /// [`Self::unaware_edits`]): an actor deletes an issue another actor also holds live.
+    /// `None` when pinned or when no two actors share a live issue.
+    pub(crate) fn remote_delete(
+        &mut self,
+    ) -> Result<Option<(usize, usize, String, u64)>, EngineError> {
+        if self.pinned.is_some() {
+            return Ok(None);
+        }
+        let Some((a, b, id)) = self.shared_issue() else {
+            return Ok(None);
+        };
+        let r = self.focused(&id, |e| e.run_named(a, "delete"))?;
+        self.stats.delete_mutate += 1;
+        Ok(Some((a, b, id, counted(&r))))
+    }
+
+    /// 2–3 edits (update, comment, progress log) of `id` by `b`, who has not pulled its
+    /// deletion. Returns the non-skipped ones.
+    pub(crate) fn unaware_edits(&mut self, b: usize, id: &str) -> Result<u64, EngineError> {
+        let edits = 2 + self.pick_index(2);
+        let mut n = 0;
+        for _ in 0..edits {
+            let action = ["update", "comment", "log_progress"][self.pick_index(3)];
+            n += counted(&self.focused(id, |e| e.run_named(b, action))?);
+        }
+        Ok(n)
+    }
+
+    /// Runs `f` with selections steered onto `id`.
+    fn focused<T>(
+        &mut self,
+        id: &str,
+        f: impl FnOnce(&mut Self) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        self.focus = Some(id.to_string());
+        let r = f(self);
+        self.focus = None;
+        r
     }
 
     fn paired_round(&mut self, a: usize, b: usize, id: &str) -> Result<u64, EngineError> {

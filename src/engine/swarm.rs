@@ -3,7 +3,8 @@
 //! (create and update always stay, so every run does work) with random weights, keeps a
 //! random subset of the case's fault kinds with rates scaled up to twice, and draws the
 //! conflict rate and sync mode. The shape is printed with the seed, so a failing run is
-//! replayed from the seed alone.
+//! replayed from the seed alone. Conflict rounds and bursts keep their own verbs (update,
+//! comment, progress log, delete, dep add) whatever the shape.
 
 use std::fmt::Write as _;
 

@@ -412,3 +412,29 @@ fn refresh_reads_boards_deps_files_and_work_sessions() {
     );
     assert!(after.work_session.is_some() && after.tagged.len() == 1 && after.boards.len() == 1);
 }
+
+#[test]
+fn a_swarm_config_is_reshaped_by_its_seed_and_says_so() {
+    let base = config(21, 60);
+    let swarmed = base.clone().swarmed();
+    assert_eq!(swarmed.budget, base.budget);
+    let weights = swarmed.weights.clone().expect("a swarm sets weights");
+    assert!(weights.iter().any(|w| *w == 0), "some action is switched off");
+    assert!(swarmed.describe().contains(" swarm: actions [create=15,update=10"));
+    assert_eq!(base.clone().swarmed(), swarmed, "one seed, one shape");
+    // The engine draws only enabled actions (conflict rounds and bursts run their own verbs).
+    let rounds = ["update", "comment", "log_progress", "delete", "dep_add"];
+    let d = FakeDriver::new(2);
+    let o = run(&d, &swarmed);
+    for (name, s) in o.engine.stats().seen_actions() {
+        let i = crate::engine::actions::ACTIONS
+            .iter()
+            .position(|a| a.name == name)
+            .unwrap();
+        assert!(
+            weights[i] > 0 || rounds.contains(&name),
+            "{name} ran {s:?} although the swarm switched it off"
+        );
+    }
+}
+
