@@ -419,7 +419,7 @@ fn a_swarm_config_is_reshaped_by_its_seed_and_says_so() {
     let swarmed = base.clone().swarmed();
     assert_eq!(swarmed.budget, base.budget);
     let weights = swarmed.weights.clone().expect("a swarm sets weights");
-    assert!(weights.iter().any(|w| *w == 0), "some action is switched off");
+    assert!(weights.contains(&0), "some action is switched off");
     assert!(swarmed.describe().contains(" swarm: actions [create=15,update=10"));
     assert_eq!(base.clone().swarmed(), swarmed, "one seed, one shape");
     // The engine draws only enabled actions (conflict rounds and bursts run their own verbs).
