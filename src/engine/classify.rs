@@ -87,6 +87,8 @@ pub enum Confirm {
     EmptyMessage,
     /// The actor's session has no undoable action_log row left.
     NothingToUndo,
+    /// The dependency is not in the DB (an undo of its add found it removed already).
+    DepGone,
 }
 
 impl Confirm {
@@ -101,6 +103,7 @@ impl Confirm {
                 | Confirm::DepExists
                 | Confirm::WsActive
                 | Confirm::WsInactive
+                | Confirm::DepGone
         )
     }
 }
@@ -235,10 +238,26 @@ const UNPOSITION: &[Refusal] = &[
 const UNLINK: &[Refusal] = &[r("^UNLINKED 0 file", Confirm::FileGone)];
 const WS_START: &[Refusal] = &[r("work session already active", Confirm::WsActive)];
 const WS_ACTIVE_NEEDED: &[Refusal] = &[r("no active work session", Confirm::WsInactive)];
-const UNDO: &[Refusal] = &[r(
-    "^No actions to undo in current session",
-    Confirm::NothingToUndo,
-)];
+/// Undo refuses when nothing is left, or when what it would revert is already gone (a pulled
+/// event removed the dependency or the link) or reverting would close a cycle.
+const UNDO: &[Refusal] = &[
+    r(
+        "^No actions to undo in current session",
+        Confirm::NothingToUndo,
+    ),
+    r(
+        "failed to undo: * no longer depends on td-",
+        Confirm::DepGone,
+    ),
+    r(
+        "failed to undo: cannot add dependency: would create circular dependency",
+        Confirm::DepCycle,
+    ),
+    r(
+        "failed to undo: * is no longer linked to td-",
+        Confirm::FileGone,
+    ),
+];
 
 const fn rules(success: Success, refusals: &'static [Refusal]) -> Rules {
     Rules { success, refusals }

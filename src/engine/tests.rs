@@ -420,7 +420,9 @@ fn a_swarm_config_is_reshaped_by_its_seed_and_says_so() {
     assert_eq!(swarmed.budget, base.budget);
     let weights = swarmed.weights.clone().expect("a swarm sets weights");
     assert!(weights.contains(&0), "some action is switched off");
-    assert!(swarmed.describe().contains(" swarm: actions [create=15,update=10"));
+    assert!(swarmed
+        .describe()
+        .contains(" swarm: actions [create=15,update=10"));
     assert_eq!(base.clone().swarmed(), swarmed, "one seed, one shape");
     // The engine draws only enabled actions (conflict rounds and bursts run their own verbs).
     let rounds = ["update", "comment", "log_progress", "delete", "dep_add"];
@@ -437,4 +439,3 @@ fn a_swarm_config_is_reshaped_by_its_seed_and_says_so() {
         );
     }
 }
-

@@ -4,10 +4,13 @@
 //! the intents of the rows td marked undone are withdrawn (the compensating row is an
 //! ordinary later event, which the oracle follows like any other).
 
+use serde_json::Value;
+
 use super::Exec;
 use crate::args;
+use crate::engine::db::ActorDb;
 use crate::engine::invoke::Subject;
-use crate::engine::ChaosEngine;
+use crate::engine::{ChaosEngine, EngineError};
 
 /// `UNDONE: <action_type> <entity_type> <entity_id>` → `(action_type, entity_type, id)`.
 pub fn undone(output: &str) -> Option<(String, String, String)> {
@@ -21,8 +24,34 @@ pub fn undone(output: &str) -> Option<(String, String, String)> {
     Some((action, entity, id))
 }
 
+/// What the row undo will revert is about, so a refusal can be confirmed against the DB: the
+/// dependency of an add/remove, the file of a link/unlink.
+fn subject(e: &ChaosEngine<'_>, a: usize) -> Result<Subject, EngineError> {
+    let db = ActorDb::open(&e.driver.db_path(&e.actors[a]))?;
+    let mut s = Subject::default();
+    let Some((entity, _action, previous, new)) = db.newest_undoable(&db.sessions()?)? else {
+        return Ok(s);
+    };
+    let data: Value = serde_json::from_str(&new)
+        .or_else(|_| serde_json::from_str(&previous))
+        .unwrap_or(Value::Null);
+    let field = |k: &str| {
+        data.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    match entity.as_str() {
+        "issue_dependencies" => s.dep = Some((field("issue_id"), field("depends_on_id"))),
+        "issue_files" => s.file = Some((field("issue_id"), field("file_path"))),
+        _ => {}
+    }
+    Ok(s)
+}
+
 pub fn undo(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
-    let step = e.run_td(a, "undo", args!["undo"], &Subject::default())?;
+    let subject = subject(e, a)?;
+    let step = e.run_td(a, "undo", args!["undo"], &subject)?;
     let target = undone(&step.output.output)
         .map(|(action, entity, id)| format!("{action}:{entity}:{id}"))
         .unwrap_or_default();
