@@ -147,15 +147,21 @@ fn undo_issue(ctx: &Ctx, act: &Action) -> Result<()> {
     }
 }
 
-/// Writes previous_data back (unguarded); an approval wrapper also loses its review.
+/// Sets back what the undone action changed (unguarded); an approval wrapper also loses its
+/// review. Fields the action did not change keep their current values: the original writes
+/// the whole previous_data back, which also reverted what others did since — undoing an edit
+/// of an issue another actor had deleted meanwhile brought it back to life on every replica.
 fn restore_snapshot(ctx: &Ctx, act: &Action) -> Result<()> {
     let mut prev = Issue::from_json(&json(&act.previous, "previous_data")?)
         .filter(|i| !i.id.is_empty())
         .ok_or_else(|| anyhow!("previous_data is not an issue"))?;
+    let new: Value = serde_json::from_str(&act.new).unwrap_or(Value::Null);
     if let Some(current) = issues::get(&ctx.conn, &prev.id)? {
+        if let Some(after) = Issue::from_json(&new) {
+            prev = revert_changed(&current, &prev, &after);
+        }
         keep_stored_times(&mut prev, &current);
     }
-    let new: Value = serde_json::from_str(&act.new).unwrap_or(Value::Null);
     if let Some(created) = new.get("created_review_id").and_then(Value::as_str) {
         reviews::delete(&ctx.conn, ctx.me(), created)?;
     }
@@ -171,6 +177,24 @@ fn restore_snapshot(ctx: &Ctx, act: &Action) -> Result<()> {
         Payload::Plain,
     )?;
     Ok(())
+}
+
+/// `current` with every field that differs between `before` and `after` (the undone
+/// action's previous and new data) set back to its `before` value.
+fn revert_changed(current: &Issue, before: &Issue, after: &Issue) -> Issue {
+    let (before, after) = (before.to_json(), after.to_json());
+    let mut out = match current.to_json() {
+        Value::Object(m) => m,
+        _ => return Issue::from_json(&before).unwrap_or_else(|| current.clone()),
+    };
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (k, v) in b {
+            if a.get(k) != Some(v) {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Issue::from_json(&Value::Object(out)).unwrap_or_else(|| current.clone())
 }
 
 /// A snapshot timestamp naming the instant the row already stores keeps the stored text.
