@@ -338,7 +338,18 @@ impl Run<'_, '_> {
             }
         } else {
             let r = engine.run_action()?;
-            u64::from(!matches!(r.outcome, super::Outcome::Skipped(_)))
+            let mut n = u64::from(!matches!(r.outcome, super::Outcome::Skipped(_)));
+            // Undo right after a successful action: over a run, undo meets every kind td can
+            // revert in proportion to how often it happens (the table's own `undo` mostly
+            // meets the most frequent ones).
+            if r.outcome.is_ok()
+                && UNDOABLE.contains(&r.action)
+                && intn(&mut self.loop_rng, 100) < UNDO_FOLLOW_RATE
+            {
+                let u = engine.run_named_as(&r.actor, "undo")?;
+                n += u64::from(!matches!(u.outcome, super::Outcome::Skipped(_)));
+            }
+            n
         };
         self.done += n;
         self.schedule.since += n as usize;
@@ -514,6 +525,45 @@ impl Run<'_, '_> {
         }
     }
 }
+
+/// % of successful undoable actions the same actor undoes at once.
+const UNDO_FOLLOW_RATE: usize = 6;
+
+/// Actions whose row `td undo` picks (comments, logs and work-session rows it skips).
+const UNDOABLE: &[&str] = &[
+    "create",
+    "create_child",
+    "unlink",
+    "cascade_handoff",
+    "cascade_review",
+    "update",
+    "update_append",
+    "delete",
+    "restore",
+    "update_bulk",
+    "start",
+    "unstart",
+    "review",
+    "approve",
+    "reject",
+    "close",
+    "reopen",
+    "bulk_start",
+    "bulk_review",
+    "bulk_close",
+    "block",
+    "unblock",
+    "dep_add",
+    "dep_rm",
+    "board_create",
+    "board_edit",
+    "board_move",
+    "board_unposition",
+    "board_delete",
+    "board_view_mode",
+    "handoff",
+    "link",
+];
 
 /// Conflict-round rolls `REMOTE_DELETE..REMOTE_DELETE + 10` are remote-delete rounds (taken
 /// from the paired rounds' share, see `conflict`).

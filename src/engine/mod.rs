@@ -275,6 +275,16 @@ impl<'d> ChaosEngine<'d> {
         Ok(result)
     }
 
+    /// Runs the named table action as the actor called `actor`.
+    pub(crate) fn run_named_as(
+        &mut self,
+        actor: &str,
+        name: &str,
+    ) -> Result<ActionResult, EngineError> {
+        let idx = self.actor_index(actor)?;
+        self.run_named(idx, name)
+    }
+
     /// Runs the named table action as `actor` (conflict rounds, bursts, tests).
     pub(crate) fn run_named(
         &mut self,
