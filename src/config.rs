@@ -140,8 +140,30 @@ impl Default for ShrinkConfig {
     }
 }
 
+/// `[coverage]`: how much of a chaos run must be real work.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageConfig {
+    /// A chaos case fails as "too little work" when more than this share (0–1) of its
+    /// recorded actions were skipped (nothing to act on) or refused (an expected failure).
+    #[serde(default = "default_max_idle_share")]
+    pub max_idle_share: f64,
+}
+
+impl Default for CoverageConfig {
+    fn default() -> Self {
+        CoverageConfig {
+            max_idle_share: default_max_idle_share(),
+        }
+    }
+}
+
 fn default_shrink_budget() -> String {
     "120s".into()
+}
+
+fn default_max_idle_share() -> f64 {
+    0.25
 }
 
 /// The whole file.
@@ -157,6 +179,8 @@ pub struct HarnessConfig {
     pub faults: FaultsConfig,
     #[serde(default)]
     pub shrink: ShrinkConfig,
+    #[serde(default)]
+    pub coverage: CoverageConfig,
     /// Directory the file was read from (relative paths resolve against it).
     #[serde(skip)]
     pub root: PathBuf,
@@ -220,6 +244,12 @@ impl HarnessConfig {
             if parse_duration(v).is_none() {
                 return Err(format!("{key} = {v:?} is not a duration like \"30s\""));
             }
+        }
+        let share = self.coverage.max_idle_share;
+        if !(0.0..=1.0).contains(&share) {
+            return Err(format!(
+                "[coverage] max_idle_share must be between 0 and 1, got {share}"
+            ));
         }
         if self.faults.converge_rounds < 2 {
             return Err("[faults] converge_rounds must be at least 2".into());

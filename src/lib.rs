@@ -7,6 +7,7 @@
 
 pub mod case;
 pub mod config;
+pub mod coverage;
 pub mod driver;
 pub mod engine;
 pub mod faults;

@@ -1,12 +1,17 @@
 //! The e2e runner: discovers `cases/**/*.toml`, runs each case in its own world on a rayon
 //! pool of `--test-threads` workers, and lets libtest-mimic (its own threads at 1) print
 //! each stored result as it arrives. Each case's reports are written when it finishes.
+//!
+//! A last trial, `coverage/interleavings`, waits for every case and fails when a named
+//! interleaving was reached by none of them (`td_e2e::coverage`). It is enforced only when
+//! every non-ignored case ran (no filter, not under nextest); otherwise it is ignored.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use td_e2e::coverage::SuiteCoverage;
 use td_e2e::report::LiveReports;
 use td_e2e::run::{self, CaseEntry, CaseOutcome, Ignored, Suite};
 
@@ -57,7 +62,7 @@ fn main() -> ExitCode {
         }
     };
     let slots: Arc<Vec<Slot>> = Arc::new(suite.entries.iter().map(|_| Slot::default()).collect());
-    let trials: Vec<Trial> = suite
+    let mut trials: Vec<Trial> = suite
         .entries
         .iter()
         .enumerate()
@@ -77,6 +82,7 @@ fn main() -> ExitCode {
         .map(|(i, _)| i)
         .collect();
     let reports = Arc::new(LiveReports::new(Arc::clone(&suite), skipped));
+    trials.push(coverage_trial(&suite, &selected, &slots));
     if !args.list {
         eprint!("{}", suite.seed_block(&selected));
         schedule(&suite, &slots, &selected, args.test_threads, &reports);
@@ -99,6 +105,43 @@ fn main() -> ExitCode {
 fn trial(i: usize, e: &CaseEntry, slots: &Arc<Vec<Slot>>) -> Trial {
     let slots = Arc::clone(slots);
     Trial::test(e.name.clone(), move || verdict(&slots[i].wait())).with_ignored_flag(e.ignored())
+}
+
+/// The name of the suite-level interleaving check.
+const COVERAGE_TRIAL: &str = "coverage/interleavings";
+
+/// `coverage/interleavings`: waits for every selected case, prints where each named
+/// interleaving was reached, and fails naming those no case reached. Ignored unless the run
+/// is the full suite (every non-ignored case selected, not one case per process).
+fn coverage_trial(suite: &Suite, selected: &[usize], slots: &Arc<Vec<Slot>>) -> Trial {
+    let runnable = suite.entries.iter().filter(|e| !e.ignored()).count();
+    let chosen = selected
+        .iter()
+        .filter(|&&i| !suite.entries[i].ignored())
+        .count();
+    let full = runnable > 0 && chosen == runnable && std::env::var_os("NEXTEST").is_none();
+    let slots = Arc::clone(slots);
+    let selected = selected.to_vec();
+    Trial::test(COVERAGE_TRIAL, move || {
+        if !full {
+            return Ok(());
+        }
+        let mut coverage = SuiteCoverage::default();
+        for &i in &selected {
+            let o = slots[i].wait();
+            if let Some(reached) = &o.interleavings {
+                coverage.add(&o.name, reached);
+            }
+        }
+        match coverage.check() {
+            Ok(table) => {
+                eprint!("{table}");
+                Ok(())
+            }
+            Err(e) => Err(Failed::from(e)),
+        }
+    })
+    .with_ignored_flag(!full)
 }
 
 /// Runs the selected cases on a rayon pool in the background, longest first, each worker

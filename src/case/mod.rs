@@ -84,6 +84,8 @@ impl Case {
 }
 
 /// What a case does.
+// A suite holds a few dozen of these, read once: boxing the chaos variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum CaseKind {
     Chaos(ChaosCase),
@@ -119,6 +121,39 @@ pub struct ChaosCase {
     pub faults: FaultPlan,
     /// Readers and outsiders beside the actors (none by default).
     pub access: AccessPlan,
+    /// Swarm testing: the seed picks which actions and fault kinds run, and their weights.
+    pub swarm: bool,
+    /// td's push batch and pull page sizes (td's defaults when `None`).
+    pub sizes: SyncSizes,
+}
+
+/// Push batch and pull page sizes a chaos case gives td (`None`: td's own 500 and 1000).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncSizes {
+    pub push_batch: Option<u64>,
+    pub pull_limit: Option<u64>,
+}
+
+impl SyncSizes {
+    /// The td environment that sets them.
+    pub fn td_env(&self) -> Vec<(String, String)> {
+        let mut env = Vec::new();
+        if let Some(n) = self.push_batch {
+            env.push(("TD_SYNC_PUSH_BATCH".to_string(), n.to_string()));
+        }
+        if let Some(n) = self.pull_limit {
+            env.push(("TD_SYNC_PULL_LIMIT".to_string(), n.to_string()));
+        }
+        env
+    }
+
+    /// The sizes td uses: the configured ones or td's defaults (500, 1000).
+    pub fn effective(&self) -> (u64, u64) {
+        (
+            self.push_batch.unwrap_or(500),
+            self.pull_limit.unwrap_or(1000),
+        )
+    }
 }
 
 /// Devices beside the actors that try the access rules during a chaos run.

@@ -44,6 +44,16 @@ pub(super) struct ChaosFile {
     pub faults: Option<FaultsFile>,
     /// Optional outsiders and readers beside the actors.
     pub access: Option<AccessFile>,
+    /// Swarm testing (default false): the seed enables a random subset of the actions and
+    /// of the `[faults]` kinds, with random weights and rates, and draws the conflict rate
+    /// and sync mode; the chosen shape is printed with the seed.
+    #[serde(default)]
+    pub swarm: bool,
+    /// Events per push request td sends (1–1000; default td's 500): small values make
+    /// every sync cross batch boundaries. Sets `TD_SYNC_PUSH_BATCH` for every td.
+    pub push_batch: Option<Spanned<i64>>,
+    /// Pull page size td asks for (1–10000; default td's 1000). Sets `TD_SYNC_PULL_LIMIT`.
+    pub pull_limit: Option<Spanned<i64>>,
     /// Kinds of remote events a replica may skip (quarantine) without failing the case:
     /// an entity type (`issue_dependencies`) or `action_type:entity_type`.
     #[allow(dead_code)]

@@ -161,6 +161,10 @@ fn chaos(cx: &Cx<'_>, f: ChaosFile) -> Result<(bool, CaseKind), CaseError> {
             },
         },
     };
+    let sizes = super::SyncSizes {
+        push_batch: bounded(cx, f.push_batch.as_ref(), "push_batch", 1000)?,
+        pull_limit: bounded(cx, f.pull_limit.as_ref(), "pull_limit", 10_000)?,
+    };
     let case = ChaosCase {
         actors,
         budget,
@@ -170,8 +174,28 @@ fn chaos(cx: &Cx<'_>, f: ChaosFile) -> Result<(bool, CaseKind), CaseError> {
         verify,
         faults,
         access,
+        swarm: f.swarm,
+        sizes,
     };
     Ok((f.ignored, CaseKind::Chaos(case)))
+}
+
+/// An optional count in `1..=max`.
+fn bounded(
+    cx: &Cx<'_>,
+    v: Option<&Spanned<i64>>,
+    key: &str,
+    max: u64,
+) -> Result<Option<u64>, CaseError> {
+    v.map(|n| {
+        cx.value(
+            n,
+            key,
+            |n| non_negative(n).filter(|n| (1..=max).contains(n)),
+            |n| format!("{key} must be 1–{max}, got {n}"),
+        )
+    })
+    .transpose()
 }
 
 /// Exactly one of `actions` (> 0) and `duration`.

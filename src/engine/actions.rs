@@ -1,7 +1,7 @@
 //! The action table (harness spec §2.6): one entry per action — name, weight, executor — in
-//! the spec's order. Weights total 117. Executors live in `exec/` by group.
+//! the spec's order, then `undo` (not in the original's table). Weights total 120. Executors live in `exec/` by group.
 
-use super::exec::{boards, deps, family, files, issues, notes, status, worksessions};
+use super::exec::{boards, deps, family, files, issues, notes, status, undo, worksessions};
 use super::stats::ActionResult;
 use super::{ChaosEngine, EngineError};
 
@@ -25,8 +25,8 @@ const fn a(name: &'static str, weight: u32, exec: Executor) -> ActionSpec {
     ActionSpec { name, weight, exec }
 }
 
-/// The 43 actions, spec order.
-pub static ACTIONS: [ActionSpec; 43] = [
+/// The 43 actions of the spec, in its order, and undo.
+pub static ACTIONS: [ActionSpec; 44] = [
     // CRUD 32
     a("create", 15, issues::create),
     a("update", 10, issues::update),
@@ -79,6 +79,8 @@ pub static ACTIONS: [ActionSpec; 43] = [
     a("create_child", 4, family::create_child),
     a("cascade_handoff", 2, family::cascade_handoff),
     a("cascade_review", 2, family::cascade_review),
+    // undo 3 (a harness addition: the original's chaos never undoes)
+    a("undo", 3, undo::undo),
 ];
 
 /// The table entry named `name`.

@@ -79,6 +79,13 @@ pub struct ChaosConfig {
     /// Faults to inject (restarts, partitions, per-request faults, pauses, clocks); a
     /// non-empty plan needs a [`Nemesis`].
     pub faults: FaultPlan,
+    /// % of the actors synced in a subset round that run `td sync --push` or `td sync
+    /// --pull` alone (half each) instead of a full `td sync`.
+    pub partial_sync_rate: u32,
+    /// Action weights indexed like the action table (`None`: the table's own).
+    pub weights: Option<Vec<u32>>,
+    /// The swarm shape's description when the seed shaped this run (see `swarm`).
+    pub swarm: Option<String>,
 }
 
 impl ChaosConfig {
@@ -93,6 +100,23 @@ impl ChaosConfig {
             burst_rate: 5,
             subset_sync_rate: 30,
             faults: FaultPlan::default(),
+            partial_sync_rate: 20,
+            weights: None,
+            swarm: None,
+        }
+    }
+
+    /// This config reshaped by its seed's swarm draw (actions and weights, fault kinds and
+    /// rates, conflict rate, sync mode); the budget and everything else stay.
+    pub fn swarmed(self) -> Self {
+        let shape = super::swarm::SwarmShape::draw(self.seed, &self.faults);
+        ChaosConfig {
+            sync_mode: shape.sync_mode,
+            conflict_rate: shape.conflict_rate,
+            faults: shape.faults.clone(),
+            swarm: Some(shape.describe()),
+            weights: Some(shape.weights),
+            ..self
         }
     }
 
@@ -103,14 +127,19 @@ impl ChaosConfig {
             Budget::Duration(d) => format!("duration={d:?} (wall clock: not replayable)"),
         };
         let (lo, hi) = self.sync_mode.batch();
+        let swarm = self
+            .swarm
+            .as_ref()
+            .map_or_else(String::new, |s| format!(" {s}"));
         format!(
             "{} {budget} sync-mode={} ({lo}-{hi}) conflict-rate={}% burst-rate={}% \
-             subset-sync-rate={}% {}",
+             subset-sync-rate={}% partial-sync-rate={}% {}{swarm}",
             seeds::SeedPlan::new(self.seed),
             self.sync_mode.as_str(),
             self.conflict_rate,
             self.burst_rate,
             self.subset_sync_rate,
+            self.partial_sync_rate,
             self.faults.describe()
         )
     }
@@ -178,6 +207,9 @@ pub fn run_chaos<'d>(
         )));
     }
     let mut engine = ChaosEngine::new(driver, config.seed)?.with_history(hooks.history);
+    if let Some(w) = &config.weights {
+        engine = engine.with_weights(w);
+    }
     engine.refresh_all()?;
     let faults = FaultSchedule::new(&config.faults, config.seed);
     let mut run = Run {
@@ -301,10 +333,25 @@ impl Run<'_, '_> {
             engine.burst()?
         } else if intn(&mut self.loop_rng, 100) < self.config.conflict_rate as usize {
             let kind = intn(&mut self.loop_rng, 100);
-            engine.conflict_round(kind)?
+            if (REMOTE_DELETE..REMOTE_DELETE + 10).contains(&kind) {
+                self.remote_delete_round(engine)?
+            } else {
+                engine.conflict_round(kind)?
+            }
         } else {
             let r = engine.run_action()?;
-            u64::from(!matches!(r.outcome, super::Outcome::Skipped(_)))
+            let mut n = u64::from(!matches!(r.outcome, super::Outcome::Skipped(_)));
+            // Undo right after a successful action: over a run, undo meets every kind td can
+            // revert in proportion to how often it happens (the table's own `undo` mostly
+            // meets the most frequent ones).
+            if r.outcome.is_ok()
+                && UNDOABLE.contains(&r.action)
+                && intn(&mut self.loop_rng, 100) < UNDO_FOLLOW_RATE
+            {
+                let u = engine.run_named_as(&r.actor, "undo")?;
+                n += u64::from(!matches!(u.outcome, super::Outcome::Skipped(_)));
+            }
+            n
         };
         self.done += n;
         self.schedule.since += n as usize;
@@ -319,6 +366,17 @@ impl Run<'_, '_> {
             self.schedule.redraw();
         }
         Ok(())
+    }
+
+    /// One actor deletes an issue another holds live and pushes (`td sync --push`); the
+    /// other then edits it before pulling. Without a shared live issue: a conflict round.
+    fn remote_delete_round(&mut self, engine: &mut ChaosEngine<'_>) -> Result<u64, EngineError> {
+        let Some((a, b, id, deleted)) = engine.remote_delete()? else {
+            return engine.conflict_round(REMOTE_DELETE + 10);
+        };
+        self.sync_verb(engine, a, SyncVerb::PushOnly);
+        engine.refresh_index(a)?;
+        Ok(deleted + engine.unaware_edits(b, &id)?)
     }
 
     /// The schedule's faults after this iteration: windows that close, faults that start.
@@ -374,7 +432,8 @@ impl Run<'_, '_> {
             }
             order.truncate(1 + intn(rng, n));
             for a in order {
-                let _ = self.sync_one(engine, a);
+                let verb = SyncVerb::draw(&mut self.schedule.rng, self.config.partial_sync_rate);
+                let _ = self.sync_verb(engine, a, verb);
                 engine.refresh_if_stale(a)?;
             }
             return Ok(());
@@ -395,7 +454,7 @@ impl Run<'_, '_> {
                 if *out || !plan.needs(round, a) {
                     continue;
                 }
-                let (end, output) = self.sync_one_said(engine, a);
+                let (end, output) = self.sync_verb_said(engine, a, SyncVerb::Full);
                 match end {
                     SyncEnd::Ok => plan.synced(a, &output),
                     SyncEnd::Info(_) => {
@@ -409,24 +468,37 @@ impl Run<'_, '_> {
     }
 
     fn sync_one(&mut self, engine: &mut ChaosEngine<'_>, a: usize) -> SyncEnd {
-        self.sync_one_said(engine, a).0
+        self.sync_verb(engine, a, SyncVerb::Full)
     }
 
-    /// [`Self::sync_one`], with what td printed.
-    fn sync_one_said(&mut self, engine: &mut ChaosEngine<'_>, a: usize) -> (SyncEnd, String) {
+    /// `td sync`, `td sync --push` or `td sync --pull` as actor `a`, judged and recorded.
+    fn sync_verb(&mut self, engine: &mut ChaosEngine<'_>, a: usize, verb: SyncVerb) -> SyncEnd {
+        self.sync_verb_said(engine, a, verb).0
+    }
+
+    /// [`Self::sync_verb`], with what td printed.
+    fn sync_verb_said(
+        &mut self,
+        engine: &mut ChaosEngine<'_>,
+        a: usize,
+        verb: SyncVerb,
+    ) -> (SyncEnd, String) {
         let actor = engine.actors[a].clone();
         let actor = actor.as_str();
         let before = self.nemesis.map_or(0, |n| n.disturbances(actor));
         let started = Instant::now();
-        let synced = engine.driver.sync(actor);
+        let ran = match verb {
+            SyncVerb::Full => engine.driver.sync(actor),
+            _ => engine.driver.td(actor, &verb.args()),
+        };
         engine.profile.td_syncs += started.elapsed();
         engine.profile.td_sync_runs += 1;
-        let applied_nothing = matches!(&synced, Ok(o) if o.ok() && !pulled_something(&o.output));
+        let applied_nothing = matches!(&ran, Ok(o) if o.ok() && !pulled_something(&o.output));
         if !applied_nothing {
             engine.mark_stale(a);
         }
         let observing = Timer::start();
-        let (output, end) = match synced {
+        let (output, end) = match ran {
             Ok(out) if out.ok() => (out.output, SyncEnd::Ok),
             Ok(out) => {
                 let why = format!("sync {actor}: exit {:?}: {}", out.code, out.output.trim());
@@ -440,7 +512,10 @@ impl Run<'_, '_> {
         if let Some(n) = self.nemesis {
             n.after_op(actor, matches!(end, SyncEnd::Ok));
         }
-        if let (SyncEnd::Ok, Some(observe)) = (&end, self.after_sync.as_mut()) {
+        // Session guarantees are judged after full syncs only: a push alone pulls nothing,
+        // a pull alone leaves local writes unpushed.
+        if let (SyncEnd::Ok, SyncVerb::Full, Some(observe)) = (&end, verb, self.after_sync.as_mut())
+        {
             observe(actor);
         }
         engine.profile.observers += observing.stop();
@@ -452,7 +527,7 @@ impl Run<'_, '_> {
             }
             SyncEnd::Failed(why) => Some((OpResult::UnexpectedFail, why.as_str())),
         };
-        record_sync(&engine.history, "sync", actor, started, &output, result);
+        record_sync(&engine.history, verb, actor, started, &output, result);
         if let SyncEnd::Failed(why) = &end {
             self.sync_errors.push(why.clone());
         }
@@ -472,24 +547,122 @@ impl Run<'_, '_> {
     }
 }
 
+/// % of successful undoable actions the same actor undoes at once.
+const UNDO_FOLLOW_RATE: usize = 6;
+
+/// Actions whose row `td undo` picks (comments, logs and work-session rows it skips).
+const UNDOABLE: &[&str] = &[
+    "create",
+    "create_child",
+    "unlink",
+    "cascade_handoff",
+    "cascade_review",
+    "update",
+    "update_append",
+    "delete",
+    "restore",
+    "update_bulk",
+    "start",
+    "unstart",
+    "review",
+    "approve",
+    "reject",
+    "close",
+    "reopen",
+    "bulk_start",
+    "bulk_review",
+    "bulk_close",
+    "block",
+    "unblock",
+    "dep_add",
+    "dep_rm",
+    "board_create",
+    "board_edit",
+    "board_move",
+    "board_unposition",
+    "board_delete",
+    "board_view_mode",
+    "handoff",
+    "link",
+];
+
+/// Conflict-round rolls `REMOTE_DELETE..REMOTE_DELETE + 10` are remote-delete rounds (taken
+/// from the paired rounds' share, see `conflict`).
+const REMOTE_DELETE: usize = 80;
+
+/// Which sync command an actor runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SyncVerb {
+    Full,
+    PushOnly,
+    PullOnly,
+}
+
+impl SyncVerb {
+    /// Full, or (`partial_rate` %) push-only or pull-only, half each.
+    fn draw(rng: &mut Pcg64, partial_rate: u32) -> SyncVerb {
+        if intn(rng, 100) >= partial_rate as usize {
+            return SyncVerb::Full;
+        }
+        if intn(rng, 2) == 0 {
+            SyncVerb::PushOnly
+        } else {
+            SyncVerb::PullOnly
+        }
+    }
+
+    /// The history's action name.
+    fn action(self) -> &'static str {
+        match self {
+            SyncVerb::Full => "sync",
+            SyncVerb::PushOnly => "sync_push",
+            SyncVerb::PullOnly => "sync_pull",
+        }
+    }
+
+    fn args(self) -> Vec<String> {
+        let mut args = vec!["sync".to_string()];
+        match self {
+            SyncVerb::Full => {}
+            SyncVerb::PushOnly => args.push("--push".into()),
+            SyncVerb::PullOnly => args.push("--pull".into()),
+        }
+        args
+    }
+}
+
 /// Rounds of a full sync point in worlds with a nemesis (as `[world] sync_rounds`).
 const SYNC_ALL_ROUNDS: usize = 2;
 
 fn record_sync(
     history: &OperationHistory,
-    action: &str,
+    verb: impl Into<SyncName>,
     actor: &str,
     started: Instant,
     output: &str,
     failure: Option<(OpResult, &str)>,
 ) {
     let (result, error) = failure.unwrap_or((OpResult::Ok, ""));
+    let SyncName(action, args) = verb.into();
     let mut rec = OperationRecord::new(action, actor, result);
     rec.output = output.to_string();
     rec.duration_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
     rec.error = error.to_string();
-    if action == "sync" {
-        rec.args = Some(vec!["sync".to_string()]);
-    }
+    rec.args = args;
     history.record(rec);
+}
+
+/// A sync record's action name and args (`sync_all` has none).
+struct SyncName(&'static str, Option<Vec<String>>);
+
+impl From<SyncVerb> for SyncName {
+    fn from(v: SyncVerb) -> Self {
+        SyncName(v.action(), Some(v.args()))
+    }
+}
+
+impl From<&'static str> for SyncName {
+    fn from(action: &'static str) -> Self {
+        SyncName(action, None)
+    }
 }

@@ -85,6 +85,10 @@ pub enum Confirm {
     FileGone,
     /// The message the engine sent was empty (deliberate edge data).
     EmptyMessage,
+    /// The actor's session has no undoable action_log row left.
+    NothingToUndo,
+    /// The dependency is not in the DB (an undo of its add found it removed already).
+    DepGone,
 }
 
 impl Confirm {
@@ -99,6 +103,7 @@ impl Confirm {
                 | Confirm::DepExists
                 | Confirm::WsActive
                 | Confirm::WsInactive
+                | Confirm::DepGone
         )
     }
 }
@@ -233,6 +238,26 @@ const UNPOSITION: &[Refusal] = &[
 const UNLINK: &[Refusal] = &[r("^UNLINKED 0 file", Confirm::FileGone)];
 const WS_START: &[Refusal] = &[r("work session already active", Confirm::WsActive)];
 const WS_ACTIVE_NEEDED: &[Refusal] = &[r("no active work session", Confirm::WsInactive)];
+/// Undo refuses when nothing is left, or when what it would revert is already gone (a pulled
+/// event removed the dependency or the link) or reverting would close a cycle.
+const UNDO: &[Refusal] = &[
+    r(
+        "^No actions to undo in current session",
+        Confirm::NothingToUndo,
+    ),
+    r(
+        "failed to undo: * no longer depends on td-",
+        Confirm::DepGone,
+    ),
+    r(
+        "failed to undo: cannot add dependency: would create circular dependency",
+        Confirm::DepCycle,
+    ),
+    r(
+        "failed to undo: * is no longer linked to td-",
+        Confirm::FileGone,
+    ),
+];
 
 const fn rules(success: Success, refusals: &'static [Refusal]) -> Rules {
     Rules { success, refusals }
@@ -274,6 +299,7 @@ pub fn rules_for(action: &str) -> Option<Rules> {
         "ws_untag" => rules(Each("^UNTAGGED {id} "), WS_ACTIVE_NEEDED),
         "ws_end" => rules(Any("^WORK SESSION ENDED"), WS_ACTIVE_NEEDED),
         "ws_handoff" => rules(Any("^HANDOFF RECORDED ws-"), WS_ACTIVE_NEEDED),
+        "undo" => rules(Any("^UNDONE: "), UNDO),
         _ => return None,
     })
 }

@@ -370,3 +370,40 @@ fn glob_matching() {
     assert!(matches_line("^CREATED td-", "x\nCREATED td-1"));
     assert!(!matches_line("^CREATED td-", "  xCREATED td-1"));
 }
+
+#[test]
+fn undo_refusals_name_what_is_already_gone() {
+    assert_eq!(
+        run("undo", "UNDONE: update issue td-abc123\n", 0).0,
+        Outcome::Ok
+    );
+    expected(
+        "undo",
+        "No actions to undo in current session (ses_ab12cd)\n",
+        0,
+        Confirm::NothingToUndo,
+    );
+    expected(
+        "undo",
+        "ERROR: failed to undo: td-d3c67d no longer depends on td-210925\n",
+        1,
+        Confirm::DepGone,
+    );
+    expected(
+        "undo",
+        "ERROR: failed to undo: cannot add dependency: would create circular dependency\n",
+        1,
+        Confirm::DepCycle,
+    );
+    expected(
+        "undo",
+        "ERROR: failed to undo: src/a.rs is no longer linked to td-abc123\n",
+        1,
+        Confirm::FileGone,
+    );
+    unexpected(
+        "undo",
+        "ERROR: failed to undo: unknown entity type: work_session_issues\n",
+        1,
+    );
+}

@@ -105,6 +105,60 @@ impl ActorDb {
         self.strings("SELECT id FROM sessions ORDER BY rowid", [])
     }
 
+    /// Whether one of `sessions` has an action_log row `td undo` would pick (not undone,
+    /// not a side-effect row: logs, comments, work sessions, reviews).
+    pub fn has_undoable(&self, sessions: &[String]) -> Res<bool> {
+        for s in sessions {
+            let found = self.exists(
+                "SELECT 1 FROM action_log WHERE session_id = ?1 AND undone = 0 AND entity_type \
+                 NOT IN ('logs', 'comments', 'work_sessions', 'work_session_issues', 'issue_review', \
+                 'issue_reviews') \
+                 LIMIT 1",
+                [s],
+            )?;
+            if found {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The row `td undo` would revert for one of `sessions`: `(entity_type, action_type,
+    /// previous_data, new_data)` of the newest undoable row (timestamp text, then rowid).
+    pub fn newest_undoable(
+        &self,
+        sessions: &[String],
+    ) -> Res<Option<(String, String, String, String)>> {
+        let mut best: Option<(String, i64, [String; 4])> = None;
+        for s in sessions {
+            let row = self
+                .conn
+                .query_row(
+                    "SELECT timestamp, rowid, entity_type, action_type, \
+                     COALESCE(previous_data, ''), COALESCE(new_data, '') FROM action_log \
+                     WHERE session_id = ?1 AND undone = 0 AND entity_type NOT IN ('logs', \
+                     'comments', 'work_sessions', 'work_session_issues', 'issue_review', \
+                     'issue_reviews') ORDER BY timestamp DESC, rowid DESC LIMIT 1",
+                    [s],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, i64>(1)?,
+                            [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(|e| self.err(e))?;
+            if let Some(row) = row {
+                if best.as_ref().is_none_or(|b| (&row.0, row.1) > (&b.0, b.1)) {
+                    best = Some(row);
+                }
+            }
+        }
+        Ok(best.map(|(_, _, [e, a, p, n])| (e, a, p, n)))
+    }
+
     /// The full snapshot for a model refresh.
     pub fn snapshot(&self) -> Res<Snapshot> {
         let sessions = self.sessions()?;

@@ -166,6 +166,16 @@ impl FakeDriver {
             "handoff" => out(&format!("HANDOFF RECORDED {}\n", args[1]), 0),
             "link" | "unlink" => link(&conn, args),
             "ws" => ws(&conn, &me, args),
+            // The fake keeps no action_log: there is never anything to undo.
+            "sync" if args.iter().any(|a| a == "--pull") => {
+                self.pull(actor);
+                out("Pulled 0 events (0 applied).\n", 0)
+            }
+            "sync" => out("Nothing to push.\n", 0),
+            "undo" => out(
+                &format!("No actions to undo in current session ({me})\n"),
+                0,
+            ),
             other => out(&format!("Error: unknown command \"{other}\"\n"), 1),
         }
     }

@@ -301,10 +301,39 @@ impl ChaosEngine<'_> {
         Ok(())
     }
 
+    /// Drops actor `a`'s intents whose rows td has since marked undone (`td undo`): what
+    /// they asked for was taken back on purpose.
+    pub(crate) fn withdraw_undone_intents(&mut self, a: usize) -> Result<(), EngineError> {
+        let path = self.driver.db_path(&self.actors[a]);
+        let undone = undone_rowids(&path)?;
+        let actor = self.actors[a].clone();
+        self.intents.retain(|i| {
+            i.actor != actor
+                || !undone
+                    .iter()
+                    .any(|&r| i.first_rowid < r && r <= i.last_rowid)
+        });
+        Ok(())
+    }
+
     /// Every intent recorded so far, in order.
     pub fn intents(&self) -> &[Intent] {
         &self.intents
     }
+}
+
+/// Rowids of the action_log rows td marked undone.
+fn undone_rowids(path: &std::path::Path) -> Result<Vec<i64>, DbError> {
+    let err = |source| DbError {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = open(path)?;
+    let mut stmt = conn
+        .prepare("SELECT rowid FROM action_log WHERE undone = 1 ORDER BY rowid")
+        .map_err(err)?;
+    let rows = stmt.query_map([], |r| r.get::<_, i64>(0)).map_err(err)?;
+    rows.collect::<Result<_, _>>().map_err(err)
 }
 
 #[cfg(test)]

@@ -200,6 +200,11 @@ impl<'d> ChaosEngine<'d> {
                 None => false,
             },
             Confirm::EmptyMessage => subject.empty_message,
+            Confirm::NothingToUndo => !db.has_undoable(&me)?,
+            Confirm::DepGone => match &subject.dep {
+                Some((from, to)) => !db.dep_exists(from, to)?,
+                None => false,
+            },
         })
     }
 }

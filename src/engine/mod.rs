@@ -6,6 +6,8 @@
 //! - `actions`: the action table (name, weight, executor); executors in `exec/`;
 //! - `selection`: actor, issue and action draws; `random`: edge data and content;
 //! - `model`: one model per actor, refreshed from that actor's DB (`refresh`, `db`);
+//! - `ready`: which actions have something to act on (the draw offers only those);
+//! - `swarm`: a seed's random subset of actions and faults with random weights;
 //! - `classify`: per-action success and refusal texts, confirmed against the actor's DB;
 //! - `invoke`: running one td command, classifying it, recording it in the history;
 //! - `stats`: counters and `summary()`; `seeds`: per-purpose sub-seeds;
@@ -22,10 +24,12 @@ mod invoke;
 pub mod model;
 pub mod profile;
 pub mod random;
+pub mod ready;
 mod refresh;
 pub mod seeds;
 pub mod selection;
 mod stats;
+pub mod swarm;
 
 #[cfg(test)]
 mod fake;
@@ -106,6 +110,8 @@ pub struct ChaosEngine<'d> {
     profile: profile::Profile,
     /// Per actor: a td command ran or a sync applied something since the last refresh.
     stale: Vec<bool>,
+    /// Action weights, indexed like [`actions::ACTIONS`] (the table's, or a swarm's).
+    weights: Vec<u32>,
 }
 
 impl<'d> ChaosEngine<'d> {
@@ -132,7 +138,17 @@ impl<'d> ChaosEngine<'d> {
             intents: Vec::new(),
             profile: profile::Profile::default(),
             stale: vec![true; n],
+            weights: selection::table_weights(),
         })
+    }
+
+    /// Draws actions with these weights (indexed like [`actions::ACTIONS`]) instead of the
+    /// table's; a wrong length keeps the table's.
+    pub fn with_weights(mut self, weights: &[u32]) -> Self {
+        if weights.len() == actions::ACTIONS.len() {
+            self.weights = weights.to_vec();
+        }
+        self
     }
 
     /// Records into `history` instead of a private one.
@@ -257,13 +273,31 @@ impl<'d> ChaosEngine<'d> {
         (0..n).map(|_| self.run_action()).collect()
     }
 
-    /// Draws an action and runs it as actor index `actor`.
+    /// Draws an action among those ready on `actor`'s model and runs it as that actor.
     pub(crate) fn run_action_as(&mut self, actor: usize) -> Result<ActionResult, EngineError> {
-        let spec = selection::select_action(&mut self.pick);
+        let model = &self.models[actor];
+        let offered: Vec<u32> = actions::ACTIONS
+            .iter()
+            .zip(&self.weights)
+            .map(|(a, &w)| if ready::ready(a.name, model) { w } else { 0 })
+            .collect();
+        // Nothing ready (a swarm without create on an empty model): create needs nothing.
+        let idx = selection::select_weighted(&offered, &mut self.pick).unwrap_or(0);
+        let spec = &actions::ACTIONS[idx];
         let result = (spec.exec)(self, actor)?;
         self.stats.record(&result);
         self.check_prediction(actor, &result)?;
         Ok(result)
+    }
+
+    /// Runs the named table action as the actor called `actor`.
+    pub(crate) fn run_named_as(
+        &mut self,
+        actor: &str,
+        name: &str,
+    ) -> Result<ActionResult, EngineError> {
+        let idx = self.actor_index(actor)?;
+        self.run_named(idx, name)
     }
 
     /// Runs the named table action as `actor` (conflict rounds, bursts, tests).

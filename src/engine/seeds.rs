@@ -19,6 +19,8 @@ pub enum Purpose {
     Nemesis,
     /// A fault proxy's per-request draws (one stream per actor, see [`stream_for`]).
     Proxy,
+    /// A swarm run's shape: enabled actions and faults, weights (see `swarm`).
+    Swarm,
 }
 
 impl Purpose {
@@ -30,6 +32,7 @@ impl Purpose {
             Purpose::Loop => "loop",
             Purpose::Nemesis => "nemesis",
             Purpose::Proxy => "proxy",
+            Purpose::Swarm => "swarm",
         }
     }
 }

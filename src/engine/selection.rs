@@ -84,22 +84,38 @@ pub fn other_actor(actor: usize, actors: usize, rng: &mut Pcg64) -> usize {
     }
 }
 
-/// Sum of all action weights (117).
+/// Sum of all action weights (120).
 pub fn total_weight() -> u32 {
     ACTIONS.iter().map(|a| a.weight).sum()
 }
 
+/// The table's weights, indexed like [`ACTIONS`].
+pub fn table_weights() -> Vec<u32> {
+    ACTIONS.iter().map(|a| a.weight).collect()
+}
+
 /// The weighted action draw: `roll = Intn(total) + 1`, first cumulative weight ≥ roll.
 pub fn select_action(rng: &mut Pcg64) -> &'static ActionSpec {
-    let roll = intn(rng, total_weight() as usize) as u32 + 1;
+    let weights = table_weights();
+    &ACTIONS[select_weighted(&weights, rng).unwrap_or(0)]
+}
+
+/// A weighted draw over `weights` (indexed like [`ACTIONS`]): `roll = Intn(total) + 1`,
+/// first cumulative weight ≥ roll. `None` (and no draw) when every weight is 0.
+pub fn select_weighted(weights: &[u32], rng: &mut Pcg64) -> Option<usize> {
+    let total: u32 = weights.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let roll = intn(rng, total as usize) as u32 + 1;
     let mut cumulative = 0;
-    for action in ACTIONS.iter() {
-        cumulative += action.weight;
+    for (i, w) in weights.iter().enumerate() {
+        cumulative += w;
         if cumulative >= roll {
-            return action;
+            return Some(i);
         }
     }
-    &ACTIONS[0]
+    None
 }
 
 #[cfg(test)]
@@ -108,13 +124,13 @@ mod tests {
     use crate::engine::seeds::{stream, Purpose};
 
     #[test]
-    fn weights_sum_to_117_over_43_unique_actions() {
-        assert_eq!(ACTIONS.len(), 43);
-        assert_eq!(total_weight(), 117);
+    fn weights_sum_to_120_over_44_unique_actions() {
+        assert_eq!(ACTIONS.len(), 44);
+        assert_eq!(total_weight(), 120);
         let mut names: Vec<&str> = ACTIONS.iter().map(|a| a.name).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 43);
+        assert_eq!(names.len(), 44);
     }
 
     #[test]
@@ -128,7 +144,7 @@ mod tests {
             counts[idx] += 1;
         }
         for (a, &c) in ACTIONS.iter().zip(&counts) {
-            let p = f64::from(a.weight) / 117.0;
+            let p = f64::from(a.weight) / 120.0;
             let expected = n * p;
             let sigma = (n * p * (1.0 - p)).sqrt();
             let diff = (f64::from(c) - expected).abs();
@@ -140,6 +156,18 @@ mod tests {
             assert!(c > 0, "{} never drawn", a.name);
         }
         assert!(counts[0] >= 1100, "create is the heaviest action");
+    }
+
+    #[test]
+    fn weighted_draw_skips_zero_weights_and_empty_tables() {
+        let mut rng = stream(9, Purpose::Actions);
+        let mut w = vec![0u32; ACTIONS.len()];
+        assert_eq!(select_weighted(&w, &mut rng), None);
+        w[3] = 2;
+        w[7] = 1;
+        for _ in 0..200 {
+            assert!(matches!(select_weighted(&w, &mut rng), Some(3 | 7)));
+        }
     }
 
     #[test]

@@ -19,12 +19,19 @@ pub struct ResultTotals {
     pub skipped: u64,
 }
 
-/// Counts for one action.
+/// Counts for one action (the last two are additions to the original's three).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionTotals {
     pub ok: u64,
     pub expected_fail: u64,
     pub unexpected_fail: u64,
+    /// Outcome unknown because a fault hit it (syncs under faults; td's local commands
+    /// never end this way).
+    #[serde(default)]
+    pub info: u64,
+    /// Drawn but not run: nothing in the actor's model to act on.
+    #[serde(default)]
+    pub skipped: u64,
 }
 
 /// One verifier result as the report shows it.
@@ -69,6 +76,12 @@ pub struct ChaosReport {
     /// Where the chaos phase's time went (td actions, td syncs, refreshes, reads, observers).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub chaos_time_ms: BTreeMap<String, u64>,
+    /// The named interleavings the run's history shows (see `coverage`), by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interleavings: Option<BTreeMap<String, crate::coverage::Reached>>,
+    /// The swarm shape of this seed, when the case is a swarm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swarm: Option<String>,
 }
 
 /// The nemesis's part of a run.
@@ -134,13 +147,15 @@ impl ChaosReport {
                     ok: s.ok,
                     expected_fail: s.expected,
                     unexpected_fail: s.unexpected,
+                    info: 0,
+                    skipped: s.skipped,
                 };
                 (name.to_string(), totals)
             })
             .collect();
         let results = ResultTotals {
             total: stats.total,
-            ok: per_action.values().map(|a| a.ok).sum(),
+            ok: stats.ok,
             expected_fail: stats.expected,
             unexpected_fail: stats.unexpected,
             skipped: stats.skipped,
@@ -162,7 +177,41 @@ impl ChaosReport {
             convergence: None,
             phases_ms: Vec::new(),
             chaos_time_ms: BTreeMap::new(),
+            interleavings: None,
+            swarm: None,
         }
+    }
+
+    /// Adds `sync`, `sync_push` and `sync_pull` to `per_action`, counted from the history's
+    /// sync records (ok, info when a fault explains a failure, unexpected otherwise).
+    pub fn set_sync_verbs(&mut self, records: &[crate::history::OperationRecord]) {
+        use crate::history::OpResult;
+        for r in records {
+            if !matches!(r.action.as_str(), "sync" | "sync_push" | "sync_pull") {
+                continue;
+            }
+            let t = self.per_action.entry(r.action.clone()).or_default();
+            match r.result {
+                OpResult::Ok => t.ok += 1,
+                OpResult::Info => t.info += 1,
+                OpResult::ExpectedFail => t.expected_fail += 1,
+                OpResult::UnexpectedFail => t.unexpected_fail += 1,
+                OpResult::Skip => t.skipped += 1,
+            }
+        }
+    }
+
+    /// Adds the interleavings the run reached.
+    pub fn set_interleavings(
+        &mut self,
+        reached: &BTreeMap<crate::coverage::Interleaving, crate::coverage::Reached>,
+    ) {
+        self.interleavings = Some(
+            reached
+                .iter()
+                .map(|(k, r)| (k.name().to_string(), r.clone()))
+                .collect(),
+        );
     }
 
     /// Adds the fault counts of the world and the `info` operations of its history.
@@ -314,10 +363,33 @@ mod tests {
             .map(|k| k.as_str())
             .collect();
         assert_eq!(per_action, ["create", "start", "update"], "sorted keys");
+        assert_eq!(v["per_action"]["start"]["skipped"], 1);
+        assert_eq!(v["per_action"]["create"]["expected_fail"], 1);
+        assert_eq!(v["per_action"]["create"]["info"], 0);
         assert!(v["verifications"][0].get("details").is_none());
         assert_eq!(v["verifications"][1]["details"], "dup seq 4");
         assert_eq!(v["sync_stats"]["count"], 7);
         assert_eq!(v["pass"], false);
+    }
+
+    #[test]
+    fn sync_verbs_are_counted_from_the_history() {
+        use crate::history::{OpResult, OperationRecord};
+        let mut r = ChaosReport::new(facts(), &stats(), Vec::new());
+        r.set_sync_verbs(&[
+            OperationRecord::new("sync", "alice", OpResult::Ok),
+            OperationRecord::new("sync", "bob", OpResult::Info),
+            OperationRecord::new("sync_push", "bob", OpResult::Ok),
+            OperationRecord::new("sync_pull", "alice", OpResult::UnexpectedFail),
+            OperationRecord::new("update", "alice", OpResult::Ok),
+        ]);
+        assert_eq!((r.per_action["sync"].ok, r.per_action["sync"].info), (1, 1));
+        assert_eq!(r.per_action["sync_push"].ok, 1);
+        assert_eq!(r.per_action["sync_pull"].unexpected_fail, 1);
+        assert_eq!(
+            r.per_action["update"].ok, 1,
+            "from the stats, not the history"
+        );
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct ChaosParams {
     pub expect_quarantine: Vec<String>,
     /// Readers and outsiders beside the actors.
     pub access: crate::case::AccessPlan,
+    /// td's push batch and pull page sizes in this world.
+    pub sizes: crate::coverage::Sizes,
 }
 
 /// Prints progress of a long case (actions done of total, syncs, faults, elapsed) at most
@@ -134,6 +136,7 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
         }
     };
     let stats = engine.stats().clone();
+    let work = crate::coverage::work_check(&stats, h.config().coverage.max_idle_share);
     let drift = CheckResult::from_violations(
         "engine model: predictions hold after successful actions",
         format!(
@@ -164,7 +167,7 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
     let all: Vec<_> = results
         .into_iter()
         .chain(fault_results)
-        .chain([session, drift])
+        .chain([session, drift, work])
         .chain(access)
         .chain(hygiene)
         .collect();
@@ -174,7 +177,13 @@ pub fn run(h: &Harness, p: &ChaosParams, out: &mut CaseOutcome) {
         all.iter()
             .map(|r| (r.name.clone(), r.passed(), r.details.clone())),
     );
-    report.set_faults(&h.faults().counts(), &history.records());
+    let records = history.records();
+    report.set_faults(&h.faults().counts(), &records);
+    report.set_sync_verbs(&records);
+    let reached = crate::coverage::detect(&records, p.sizes);
+    report.set_interleavings(&reached);
+    report.swarm = p.config.swarm.clone();
+    out.interleavings = Some(reached);
     if let Ok(c) = &converged {
         report.set_convergence(c.rounds, c.elapsed);
     }

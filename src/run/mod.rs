@@ -215,6 +215,9 @@ fn world_options(cfg: &HarnessConfig, case: &Case, scenario: Option<&Scenario>) 
         opts.td_env
             .push(("TD_SYNC_TIMEOUT".into(), format!("{ms}ms")));
     }
+    if let CaseKind::Chaos(c) = &case.kind {
+        opts.td_env.extend(c.sizes.td_env());
+    }
     if faults.contains(&FaultKind::BusyDb) {
         let ms = cfg.td_busy_timeout().as_millis();
         opts.td_env
@@ -328,13 +331,16 @@ fn chaos_params(case: &Case, seed: u64) -> ChaosParams {
     let CaseKind::Chaos(c) = &case.kind else {
         unreachable!("chaos_params on a non-chaos case")
     };
-    let config = ChaosConfig {
+    let mut config = ChaosConfig {
         budget: c.budget,
         sync_mode: c.sync_mode,
         conflict_rate: u32::from(c.conflict_rate),
         faults: c.faults.clone(),
         ..ChaosConfig::new(seed, 0)
     };
+    if c.swarm {
+        config = config.swarmed();
+    }
     let checks = if c.verify.is_empty() {
         CheckKind::ALL.to_vec()
     } else {
@@ -346,6 +352,13 @@ fn chaos_params(case: &Case, seed: u64) -> ChaosParams {
         idempotency_rounds: IDEMPOTENCY_ROUNDS,
         expect_quarantine: case.expect_quarantine.clone(),
         access: c.access,
+        sizes: {
+            let (push_batch, pull_limit) = c.sizes.effective();
+            crate::coverage::Sizes {
+                push_batch,
+                pull_limit,
+            }
+        },
     }
 }
 

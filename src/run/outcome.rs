@@ -50,6 +50,9 @@ pub struct CaseOutcome {
     pub shrunk: Option<String>,
     /// The case's HTML page (timeline, verifications), named in the failure text.
     pub page: Option<PathBuf>,
+    /// The named interleavings the case's history shows (chaos cases; `None` otherwise).
+    pub interleavings:
+        Option<std::collections::BTreeMap<crate::coverage::Interleaving, crate::coverage::Reached>>,
 }
 
 impl CaseOutcome {
@@ -72,6 +75,7 @@ impl CaseOutcome {
             phase_started: Instant::now(),
             shrunk: None,
             page: None,
+            interleavings: None,
         }
     }
 

@@ -48,8 +48,40 @@ fn a_full_chaos_case_parses() {
                 ..FaultPlan::default()
             },
             access: AccessPlan::default(),
+            swarm: false,
+            sizes: SyncSizes::default(),
         })
     );
+}
+
+#[test]
+fn swarm_and_sync_sizes_parse_and_bad_sizes_name_their_line() {
+    let case = parse_str(
+        "kind = \"chaos\"\nactors = 2\nactions = 5\nswarm = true\npush_batch = 3\npull_limit = 4\n",
+    )
+    .unwrap();
+    let CaseKind::Chaos(c) = case.kind else {
+        panic!()
+    };
+    assert!(c.swarm);
+    assert_eq!(c.sizes.effective(), (3, 4));
+    assert_eq!(
+        c.sizes.td_env(),
+        [
+            ("TD_SYNC_PUSH_BATCH".to_string(), "3".to_string()),
+            ("TD_SYNC_PULL_LIMIT".to_string(), "4".to_string())
+        ]
+    );
+    let e = err("kind = \"chaos\"\nactors = 2\nactions = 5\npush_batch = 0\n");
+    assert_eq!((e.line, e.key.as_deref()), (4, Some("push_batch")));
+    assert!(
+        e.message.contains("push_batch must be 1–1000, got 0"),
+        "{e}"
+    );
+    let e = err("kind = \"chaos\"\nactors = 2\nactions = 5\npull_limit = 10001\n");
+    assert_eq!((e.line, e.key.as_deref()), (4, Some("pull_limit")));
+    let e = err("kind = \"chaos\"\nactors = 2\nactions = 5\nswarm = \"yes\"\n");
+    assert_eq!((e.line, e.key.as_deref()), (4, Some("swarm")));
 }
 
 #[test]

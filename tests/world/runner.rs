@@ -37,8 +37,12 @@ struct Run {
 }
 
 fn run_fixtures(extra: &[&str]) -> Run {
+    run_cases("tests/fixtures/runner/cases", extra)
+}
+
+fn run_cases(dir: &str, extra: &[&str]) -> Run {
     let reports = tempfile::tempdir().unwrap();
-    let cases = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runner/cases");
+    let cases = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
     let out = Command::new(runner())
         .env("E2E_CASES_DIR", &cases)
         .env("E2E_REPORT_DIR", reports.path())
@@ -77,6 +81,13 @@ fn exactly_the_broken_cases_fail_with_what_diverged_and_how_to_replay() {
     let r = run_fixtures(&["--test-threads", "2"]);
     assert_eq!(r.code, Some(101), "{}", r.output);
     assert_eq!(result_of(&r.output, "passing"), "ok", "{}", r.output);
+    // Steps cases reach no named interleaving: the full fixture run fails that check too.
+    assert_eq!(
+        result_of(&r.output, "coverage/interleavings"),
+        "FAILED",
+        "{}",
+        r.output
+    );
     assert_eq!(result_of(&r.output, "broken"), "FAILED", "{}", r.output);
     assert_eq!(
         result_of(&r.output, "sql-must-fail"),
@@ -164,6 +175,43 @@ fn exactly_the_broken_cases_fail_with_what_diverged_and_how_to_replay() {
     {
         let _ = std::fs::remove_dir_all(w.trim());
     }
+}
+
+#[test]
+fn a_full_run_fails_when_a_named_interleaving_is_unreachable() {
+    let r = run_cases("tests/fixtures/coverage/cases", &["--test-threads", "2"]);
+    assert_eq!(r.code, Some(101), "{}", r.output);
+    assert_eq!(result_of(&r.output, "two-actors"), "ok", "{}", r.output);
+    assert_eq!(
+        result_of(&r.output, "coverage/interleavings"),
+        "FAILED",
+        "{}",
+        r.output
+    );
+    assert!(
+        r.output.contains("never reached by any case: ")
+            && r.output
+                .contains("three_actors_one_issue          NOT REACHED"),
+        "{}",
+        r.output
+    );
+    // What was reached is listed with where: the case and the history seq.
+    assert!(r.output.contains("e.g. two-actors #"), "{}", r.output);
+    assert!(
+        !r.output
+            .contains("push_across_batches             NOT REACHED"),
+        "{}",
+        r.output
+    );
+    // A filtered run is not the suite: the check is ignored, not failed.
+    let r = run_cases("tests/fixtures/coverage/cases", &["two-actors"]);
+    assert_eq!(r.code, Some(0), "{}", r.output);
+    assert_eq!(
+        result_of(&r.output, "coverage/interleavings"),
+        "",
+        "filtered out: {}",
+        r.output
+    );
 }
 
 #[test]

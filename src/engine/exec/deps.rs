@@ -21,27 +21,39 @@ fn dep_subject(from: &str, to: &str) -> Subject {
     s
 }
 
-/// dep_add (3): two distinct live issues not already tracked as a pair. A cycle refusal is
-/// expected only when the actor's database really has the closing path.
+/// dep_add (3): two distinct live issues not already tracked as a pair (the second is
+/// drawn among the issues that can pair with the first). A cycle refusal is expected only
+/// when the actor's database really has the closing path.
 pub fn dep_add(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
-    let first = e.pick_issue(a, Mode::NotDeleted);
-    let second = e.pick_issue(a, Mode::NotDeleted);
-    let (Some(from), Some(to)) = (first, second) else {
+    let Some(from) = e.pick_issue(a, Mode::NotDeleted) else {
         return Ok(e.skip(a, "dep_add", "no live issue"));
     };
-    if from == to || e.models[a].has_dep(&from, &to) {
-        return Ok(e.skip(a, "dep_add", "same issue or dependency already tracked"));
+    let m = &e.models[a];
+    let partners: Vec<String> = m
+        .issues
+        .iter()
+        .filter(|i| !i.deleted && i.id != from && !m.has_dep(&from, &i.id))
+        .map(|i| i.id.clone())
+        .collect();
+    if partners.is_empty() {
+        return Ok(e.skip(a, "dep_add", "no issue the first one can depend on"));
     }
+    let to = partners[e.pick_index(partners.len())].clone();
+    add_edge(e, a, &from, &to)
+}
+
+/// `dep add <from> <to>` as actor `a` (conflict rounds close cycles across actors with it).
+pub(crate) fn add_edge(e: &mut ChaosEngine<'_>, a: usize, from: &str, to: &str) -> Exec {
     let window = e.window(a)?;
     let step = e.run_td(
         a,
         "dep_add",
-        args!["dep", "add", from.as_str(), to.as_str()],
-        &dep_subject(&from, &to),
+        args!["dep", "add", from, to],
+        &dep_subject(from, to),
     )?;
     if step.outcome.is_ok() {
-        e.model_mut(a).add_dep(&from, &to);
-        let mut fields = edge(&from, &to);
+        e.model_mut(a).add_dep(from, to);
+        let mut fields = edge(from, to);
         fields.push(("relation_type", IntentValue::text("depends_on")));
         e.intend(
             a,

@@ -9,6 +9,7 @@ pub mod files;
 pub mod issues;
 pub mod notes;
 pub mod status;
+pub mod undo;
 pub mod worksessions;
 
 use super::model::Model;

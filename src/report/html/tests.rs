@@ -314,6 +314,8 @@ fn a_chaos_case_shows_its_syncs_faults_and_convergence() {
         }),
         phases_ms: Vec::new(),
         chaos_time_ms: Default::default(),
+        interleavings: None,
+        swarm: None,
     });
     let page = render_case(&o);
     assert!(page.contains("<tr><td>sync points</td><td>4</td></tr>"));

@@ -6,6 +6,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 use td_core::model::Issue;
+use td_core::time;
 
 use super::{tx, Global};
 use crate::context::Ctx;
@@ -23,8 +24,12 @@ pub struct Args {
     pub list: bool,
 }
 
-/// Entity types undo never picks (their rows are side effects of other actions).
-const SKIPPED: &str = "('logs', 'comments', 'work_sessions', 'issue_review', 'issue_reviews')";
+/// Entity types undo never picks (their rows are side effects of other actions, or work
+/// session bookkeeping). The original also picks `work_session_issues` rows (ws tag/untag)
+/// and then fails on them (`unknown entity type`), which leaves every later undo of the
+/// session failing until another undoable action; they are skipped like `work_sessions`.
+const SKIPPED: &str = "('logs', 'comments', 'work_sessions', 'work_session_issues', \
+                       'issue_review', 'issue_reviews')";
 
 /// Issue actions undone by writing previous_data back.
 const SNAPSHOT_ACTIONS: &[&str] = &[
@@ -142,12 +147,21 @@ fn undo_issue(ctx: &Ctx, act: &Action) -> Result<()> {
     }
 }
 
-/// Writes previous_data back (unguarded); an approval wrapper also loses its review.
+/// Sets back what the undone action changed (unguarded); an approval wrapper also loses its
+/// review. Fields the action did not change keep their current values: the original writes
+/// the whole previous_data back, which also reverted what others did since — undoing an edit
+/// of an issue another actor had deleted meanwhile brought it back to life on every replica.
 fn restore_snapshot(ctx: &Ctx, act: &Action) -> Result<()> {
-    let prev = Issue::from_json(&json(&act.previous, "previous_data")?)
+    let mut prev = Issue::from_json(&json(&act.previous, "previous_data")?)
         .filter(|i| !i.id.is_empty())
         .ok_or_else(|| anyhow!("previous_data is not an issue"))?;
     let new: Value = serde_json::from_str(&act.new).unwrap_or(Value::Null);
+    if let Some(current) = issues::get(&ctx.conn, &prev.id)? {
+        if let Some(after) = Issue::from_json(&new) {
+            prev = revert_changed(&current, &prev, &after);
+        }
+        keep_stored_times(&mut prev, &current);
+    }
     if let Some(created) = new.get("created_review_id").and_then(Value::as_str) {
         reviews::delete(&ctx.conn, ctx.me(), created)?;
     }
@@ -163,6 +177,48 @@ fn restore_snapshot(ctx: &Ctx, act: &Action) -> Result<()> {
         Payload::Plain,
     )?;
     Ok(())
+}
+
+/// `current` with every field that differs between `before` and `after` (the undone
+/// action's previous and new data) set back to its `before` value.
+fn revert_changed(current: &Issue, before: &Issue, after: &Issue) -> Issue {
+    let (before, after) = (before.to_json(), after.to_json());
+    let mut out = match current.to_json() {
+        Value::Object(m) => m,
+        _ => return Issue::from_json(&before).unwrap_or_else(|| current.clone()),
+    };
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (k, v) in b {
+            if a.get(k) != Some(v) {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Issue::from_json(&Value::Object(out)).unwrap_or_else(|| current.clone())
+}
+
+/// A snapshot timestamp naming the instant the row already stores keeps the stored text.
+/// The compensating event leaves unchanged values out of its diff, so replicas keep their
+/// text for them; rewriting it here in another layout (`2026-01-02 03:04:05+00:00` for a
+/// stored `2026-01-02T03:04:05Z`) would leave the author's row differing from every
+/// replica's, and a fresh replica's, forever.
+fn keep_stored_times(snapshot: &mut Issue, stored: &Issue) {
+    let same = |a: &str, b: &str| matches!((time::parse_any(a), time::parse_any(b)), (Some(x), Some(y)) if x == y);
+    let keep = |snap: &mut Option<String>, cur: &Option<String>| {
+        if let (Some(s), Some(c)) = (snap.as_deref(), cur.as_deref()) {
+            if same(s, c) {
+                *snap = Some(c.to_string());
+            }
+        }
+    };
+    keep(&mut snapshot.reviewed_at, &stored.reviewed_at);
+    keep(&mut snapshot.closed_at, &stored.closed_at);
+    keep(&mut snapshot.deleted_at, &stored.deleted_at);
+    keep(&mut snapshot.defer_until, &stored.defer_until);
+    keep(&mut snapshot.due_date, &stored.due_date);
+    if same(&snapshot.created_at, &stored.created_at) {
+        snapshot.created_at = stored.created_at.clone();
+    }
 }
 
 // ---- links ----

@@ -4,6 +4,7 @@
 //! - `events`: action_log row → push event (§7.2);
 //! - `backfill`: create events for rows that never got an action_log row (§7.3);
 //! - `push` / `pull`: the two halves of `td sync`, each all-or-nothing locally;
+//! - `sizes`: push batch and pull page sizes (env knobs for tests);
 //! - `state`: the `sync_state` row; `report`: the lines a run prints;
 //! - `http`: [`SyncClient`] (ureq, 30 s timeout) for sync, project, member and login
 //!   routes; `login`: the PKCE pair for device login.
@@ -18,6 +19,7 @@ mod login;
 mod pull;
 mod push;
 mod report;
+mod sizes;
 mod state;
 mod transport;
 

@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 use td_core::apply::{apply_page, record_page, Conflict};
-use td_core::wire::{PullParams, PullResponse, DEFAULT_PULL_LIMIT};
+use td_core::wire::{PullParams, PullResponse};
 
 use super::error::SyncError;
 use super::report::Line;
@@ -45,7 +45,7 @@ pub fn pull(
     loop {
         let params = PullParams {
             after_server_seq: report.cursor,
-            limit: Some(DEFAULT_PULL_LIMIT),
+            limit: Some(super::sizes::pull_limit()),
             exclude_client: None,
         };
         let page = transport.pull(&state.project_id, &params)?;

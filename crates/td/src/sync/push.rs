@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, TransactionBehavior};
 use td_core::apply::{record_history, HistoryEntry};
-use td_core::wire::{PushEvent, PushRequest, CLIENT_PUSH_BATCH, REJECT_DUPLICATE};
+use td_core::wire::{PushEvent, PushRequest, REJECT_DUPLICATE};
 
 use super::backfill::backfill;
 use super::error::SyncError;
@@ -57,7 +57,7 @@ pub fn push(
     }
     let mut accepted = 0;
     let mut acked = Vec::new();
-    for batch in pending.chunks(CLIENT_PUSH_BATCH) {
+    for batch in pending.chunks(super::sizes::push_batch()) {
         let request = PushRequest {
             device_id: device_id.to_string(),
             session_id: session_id.to_string(),
