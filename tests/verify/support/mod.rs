@@ -197,12 +197,14 @@ pub fn failing_names(results: &[CheckResult]) -> Vec<String> {
 pub fn synced_world() -> World {
     let w = World::new(&["alice", "bob"]);
     w.exec_all(
-        // Explicit times: column defaults (CURRENT_TIMESTAMP) differ between the two databases
-        // when a second ticks over between them, and tests compare them whole.
+        // Explicit times (the built-in board's too): column defaults (CURRENT_TIMESTAMP)
+        // differ between the two databases when a second ticks over between them, and tests
+        // compare them whole.
         "INSERT INTO issues (id, title, status, created_at, updated_at) VALUES ('td-aaa111', 'first', 'in_review', '2026-01-01 00:00:00', '2026-01-01 00:00:00');
          INSERT INTO issues (id, title, status, deleted_at, created_at, updated_at) VALUES ('td-bbb222', 'second', 'open', '2026-01-01', '2026-01-01 00:00:00', '2026-01-01 00:00:00');
          INSERT INTO comments (id, issue_id, session_id, text, created_at) VALUES ('cm-1', 'td-aaa111', 'ses_b', 'hi', '2026-01-01 00:00:00');
-         INSERT INTO sync_state (project_id, last_pushed_action_id, last_pulled_server_seq) VALUES ('p_test', 3, 6);",
+         INSERT INTO sync_state (project_id, last_pushed_action_id, last_pulled_server_seq) VALUES ('p_test', 3, 6);
+         UPDATE boards SET created_at = '2026-01-01 00:00:00', updated_at = '2026-01-01 00:00:00';",
     );
     w.log_all(
         "alice",
