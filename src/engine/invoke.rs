@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use super::classify::{self, Confirm, Outcome};
-use super::db::ActorDb;
 use super::model::Status;
 use super::profile::Timer;
 use super::stats::ActionResult;
@@ -161,7 +160,7 @@ impl<'d> ChaosEngine<'d> {
         if kind == Confirm::EmptyMessage {
             return Ok(subject.empty_message);
         }
-        let db = ActorDb::open(&self.driver.db_path(&self.actors[actor]))?;
+        let db = self.actor_db(actor)?;
         let me = db.sessions()?;
         let any = |f: &dyn Fn(&str) -> Result<bool, super::db::DbError>| {
             targets

@@ -110,6 +110,9 @@ pub struct ChaosEngine<'d> {
     profile: profile::Profile,
     /// Per actor: a td command ran or a sync applied something since the last refresh.
     stale: Vec<bool>,
+    /// Per actor: its read-only connection, opened on first use and kept (SQLite parses the
+    /// whole schema for every new connection; a kept one re-reads only changed pages).
+    dbs: std::cell::RefCell<Vec<Option<std::rc::Rc<db::ActorDb>>>>,
     /// Action weights, indexed like [`actions::ACTIONS`] (the table's, or a swarm's).
     weights: Vec<u32>,
 }
@@ -138,6 +141,7 @@ impl<'d> ChaosEngine<'d> {
             intents: Vec::new(),
             profile: profile::Profile::default(),
             stale: vec![true; n],
+            dbs: std::cell::RefCell::new(vec![None; n]),
             weights: selection::table_weights(),
         })
     }
@@ -219,6 +223,17 @@ impl<'d> ChaosEngine<'d> {
         Ok(())
     }
 
+    /// Actor `idx`'s kept read-only connection (opened now if it is the first use; an actor
+    /// without a database yet gets the error, and the next call tries again).
+    pub(crate) fn actor_db(&self, idx: usize) -> Result<std::rc::Rc<db::ActorDb>, db::DbError> {
+        if let Some(db) = &self.dbs.borrow()[idx] {
+            return Ok(std::rc::Rc::clone(db));
+        }
+        let db = std::rc::Rc::new(db::ActorDb::open(&self.driver.db_path(&self.actors[idx]))?);
+        self.dbs.borrow_mut()[idx] = Some(std::rc::Rc::clone(&db));
+        Ok(db)
+    }
+
     fn actor_index(&self, actor: &str) -> Result<usize, EngineError> {
         self.actors
             .iter()
@@ -241,7 +256,7 @@ impl<'d> ChaosEngine<'d> {
         let predicted = (!model.deleted).then(|| model.status.as_str().to_string());
         self.stats.predictions_checked += 1;
         let timer = profile::Timer::start();
-        let db = db::ActorDb::open(&self.driver.db_path(&self.actors[actor]))?;
+        let db = self.actor_db(actor)?;
         let actual = match db.issue_status(id)? {
             Some((status, _)) if !db.issue_deleted(id)? => Some(status),
             _ => None,

@@ -2,7 +2,7 @@
 //! Known items keep their positions; new ones are appended in the database's insertion
 //! order, so positions stay stable and replays walk the same candidates.
 
-use super::db::{ActorDb, Snapshot};
+use super::db::Snapshot;
 use super::model::{FileLink, IssueModel, Model, Status};
 use super::profile::Timer;
 use super::{ChaosEngine, EngineError};
@@ -57,8 +57,7 @@ impl<'d> ChaosEngine<'d> {
                 self.load_sessions(other)?;
             }
         }
-        let db = ActorDb::open(&self.driver.db_path(&self.actors[idx]))?;
-        let snap = db.snapshot()?;
+        let snap = self.actor_db(idx)?.snapshot()?;
         self.sessions[idx] = snap.sessions.clone();
         let rebuilt = self.rebuild(idx, snap)?;
         self.models[idx] = rebuilt;
@@ -67,9 +66,8 @@ impl<'d> ChaosEngine<'d> {
 
     /// Reads an actor's session ids; an actor without a database yet keeps an empty list.
     fn load_sessions(&mut self, idx: usize) -> Result<(), EngineError> {
-        let path = self.driver.db_path(&self.actors[idx]);
-        if path.exists() {
-            self.sessions[idx] = ActorDb::open(&path)?.sessions()?;
+        if self.driver.db_path(&self.actors[idx]).exists() {
+            self.sessions[idx] = self.actor_db(idx)?.sessions()?;
         }
         Ok(())
     }

@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use super::Exec;
 use crate::args;
-use crate::engine::db::ActorDb;
 use crate::engine::invoke::Subject;
 use crate::engine::{ChaosEngine, EngineError};
 
@@ -27,7 +26,7 @@ pub fn undone(output: &str) -> Option<(String, String, String)> {
 /// What the row undo will revert is about, so a refusal can be confirmed against the DB: the
 /// dependency of an add/remove, the file of a link/unlink.
 fn subject(e: &ChaosEngine<'_>, a: usize) -> Result<Subject, EngineError> {
-    let db = ActorDb::open(&e.driver.db_path(&e.actors[a]))?;
+    let db = e.actor_db(a)?;
     let mut s = Subject::default();
     let Some((entity, _action, previous, new)) = db.newest_undoable(&db.sessions()?)? else {
         return Ok(s);
