@@ -45,6 +45,13 @@ pub struct Snapshot {
     pub tagged: Vec<String>,
 }
 
+/// The issue text columns `--append` extends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextColumn {
+    Description,
+    Acceptance,
+}
+
 /// A read-only connection to an actor's database.
 pub struct ActorDb {
     conn: Connection,
@@ -366,6 +373,41 @@ impl ActorDb {
             "SELECT 1 FROM issue_files WHERE issue_id = ?1 AND file_path = ?2",
             params![issue, path],
         )
+    }
+
+    /// The highest action_log rowid (0 when empty): where the next command's rows start.
+    pub fn last_action_rowid(&self) -> Res<i64> {
+        self.conn
+            .query_row("SELECT COALESCE(MAX(rowid), 0) FROM action_log", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Issue `id`'s description or acceptance (`""` when empty or absent).
+    pub fn issue_text(&self, id: &str, column: TextColumn) -> Res<String> {
+        let sql = match column {
+            TextColumn::Acceptance => "SELECT COALESCE(acceptance, '') FROM issues WHERE id = ?1",
+            TextColumn::Description => "SELECT COALESCE(description, '') FROM issues WHERE id = ?1",
+        };
+        let found: Option<String> = self
+            .conn
+            .query_row(sql, [id], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(found.unwrap_or_default())
+    }
+
+    /// Rowids of the action_log rows td marked undone, ascending.
+    pub fn undone_rowids(&self) -> Res<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT rowid FROM action_log WHERE undone = 1 ORDER BY rowid")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, i64>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 }
 

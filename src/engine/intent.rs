@@ -16,10 +16,10 @@
 //! own action_log row, and the checker still follows them to the server and the replicas.
 
 use chrono::{SecondsFormat, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
 
-use super::db::DbError;
+use super::db::TextColumn;
+use super::profile::Timer;
 use super::{ChaosEngine, EngineError};
 
 /// The value an intent wants a field to hold.
@@ -193,50 +193,6 @@ pub(crate) fn labels_value(arg: &str) -> IntentValue {
     IntentValue::Text(out.join(","))
 }
 
-/// Actor `path`'s database, read-only.
-fn open(path: &std::path::Path) -> Result<Connection, DbError> {
-    let err = |source| DbError {
-        path: path.to_path_buf(),
-        source,
-    };
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(err)?;
-    Ok(conn)
-}
-
-/// The highest action_log rowid of the database at `path` (0 when empty).
-fn last_rowid(path: &std::path::Path) -> Result<i64, DbError> {
-    open(path)?
-        .query_row("SELECT COALESCE(MAX(rowid), 0) FROM action_log", [], |r| {
-            r.get(0)
-        })
-        .map_err(|source| DbError {
-            path: path.to_path_buf(),
-            source,
-        })
-}
-
-/// The text td will append to: the issue's `column` (description or acceptance) in actor
-/// `a`'s database right now, `""` when empty or absent.
-fn current_text(path: &std::path::Path, id: &str, column: &str) -> Result<String, DbError> {
-    let err = |source| DbError {
-        path: path.to_path_buf(),
-        source,
-    };
-    let conn = open(path)?;
-    let sql = match column {
-        "acceptance" => "SELECT COALESCE(acceptance, '') FROM issues WHERE id = ?1",
-        _ => "SELECT COALESCE(description, '') FROM issues WHERE id = ?1",
-    };
-    let found: Option<String> = conn
-        .query_row(sql, [id], |r| r.get(0))
-        .optional()
-        .map_err(err)?;
-    Ok(found.unwrap_or_default())
-}
-
 /// td's `--append` (`merge_text`): the old text, a blank line, the new one; just the new
 /// one when there was nothing.
 pub(crate) fn appended(old: &str, new: &str) -> String {
@@ -251,22 +207,27 @@ impl ChaosEngine<'_> {
     /// What `--append <column> <text>` will store on issue `id` for actor `a`, read from
     /// its database just before td runs (td appends to exactly that).
     pub(crate) fn append_intent(
-        &self,
+        &mut self,
         a: usize,
         id: &str,
         column: &'static str,
         text: &str,
     ) -> Result<Wanted, EngineError> {
-        let path = self.driver.db_path(&self.actors[a]);
-        let old = current_text(&path, id, column)?;
+        let which = match column {
+            "acceptance" => TextColumn::Acceptance,
+            _ => TextColumn::Description,
+        };
+        let timer = Timer::start();
+        let old = self.actor_db(a)?.issue_text(id, which)?;
+        self.profile.db_reads += timer.stop();
         let value = IntentValue::Text(appended(&old, text));
         Ok(Wanted::issue(id, vec![(column, value)]))
     }
 
     /// Opens the window of actor `a`'s next command: its highest action_log rowid now.
-    pub(crate) fn window(&self, a: usize) -> Result<Window, EngineError> {
+    pub(crate) fn window(&mut self, a: usize) -> Result<Window, EngineError> {
         let started = stamp_now();
-        let after_rowid = last_rowid(&self.driver.db_path(&self.actors[a]))?;
+        let after_rowid = self.last_rowid(a)?;
         Ok(Window {
             started,
             after_rowid,
@@ -281,7 +242,7 @@ impl ChaosEngine<'_> {
         action: &str,
         wanted: Wanted,
     ) -> Result<(), EngineError> {
-        let last_rowid = last_rowid(&self.driver.db_path(&self.actors[a]))?;
+        let last_rowid = self.last_rowid(a)?;
         self.intents.push(Intent {
             actor: self.actors[a].clone(),
             action: action.to_string(),
@@ -304,8 +265,9 @@ impl ChaosEngine<'_> {
     /// Drops actor `a`'s intents whose rows td has since marked undone (`td undo`): what
     /// they asked for was taken back on purpose.
     pub(crate) fn withdraw_undone_intents(&mut self, a: usize) -> Result<(), EngineError> {
-        let path = self.driver.db_path(&self.actors[a]);
-        let undone = undone_rowids(&path)?;
+        let timer = Timer::start();
+        let undone = self.actor_db(a)?.undone_rowids()?;
+        self.profile.db_reads += timer.stop();
         let actor = self.actors[a].clone();
         self.intents.retain(|i| {
             i.actor != actor
@@ -316,24 +278,18 @@ impl ChaosEngine<'_> {
         Ok(())
     }
 
+    /// Actor `a`'s highest action_log rowid, through its kept connection.
+    fn last_rowid(&mut self, a: usize) -> Result<i64, EngineError> {
+        let timer = Timer::start();
+        let rowid = self.actor_db(a)?.last_action_rowid()?;
+        self.profile.db_reads += timer.stop();
+        Ok(rowid)
+    }
+
     /// Every intent recorded so far, in order.
     pub fn intents(&self) -> &[Intent] {
         &self.intents
     }
-}
-
-/// Rowids of the action_log rows td marked undone.
-fn undone_rowids(path: &std::path::Path) -> Result<Vec<i64>, DbError> {
-    let err = |source| DbError {
-        path: path.to_path_buf(),
-        source,
-    };
-    let conn = open(path)?;
-    let mut stmt = conn
-        .prepare("SELECT rowid FROM action_log WHERE undone = 1 ORDER BY rowid")
-        .map_err(err)?;
-    let rows = stmt.query_map([], |r| r.get::<_, i64>(0)).map_err(err)?;
-    rows.collect::<Result<_, _>>().map_err(err)
 }
 
 #[cfg(test)]
