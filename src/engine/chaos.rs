@@ -86,6 +86,9 @@ pub struct ChaosConfig {
     pub weights: Option<Vec<u32>>,
     /// The swarm shape's description when the seed shaped this run (see `swarm`).
     pub swarm: Option<String>,
+    /// Run the actors' actions between two sync points at once, one lane per actor (see
+    /// `lanes`); only without faults, whose windows open and close between actions.
+    pub lanes: bool,
 }
 
 impl ChaosConfig {
@@ -103,7 +106,13 @@ impl ChaosConfig {
             partial_sync_rate: 20,
             weights: None,
             swarm: None,
+            lanes: true,
         }
+    }
+
+    /// Whether this run uses parallel lanes.
+    pub fn parallel(&self) -> bool {
+        self.lanes && self.faults.is_empty()
     }
 
     /// This config reshaped by its seed's swarm draw (actions and weights, fault kinds and
@@ -133,13 +142,14 @@ impl ChaosConfig {
             .map_or_else(String::new, |s| format!(" {s}"));
         format!(
             "{} {budget} sync-mode={} ({lo}-{hi}) conflict-rate={}% burst-rate={}% \
-             subset-sync-rate={}% partial-sync-rate={}% {}{swarm}",
+             subset-sync-rate={}% partial-sync-rate={}% lanes={} {}{swarm}",
             seeds::SeedPlan::new(self.seed),
             self.sync_mode.as_str(),
             self.conflict_rate,
             self.burst_rate,
             self.subset_sync_rate,
             self.partial_sync_rate,
+            if self.parallel() { "parallel" } else { "off" },
             self.faults.describe()
         )
     }
@@ -328,30 +338,14 @@ impl Run<'_, '_> {
     }
 
     fn iterate(&mut self, engine: &mut ChaosEngine<'_>) -> Result<(), EngineError> {
-        self.iterations += 1;
-        let n = if intn(&mut self.loop_rng, 100) < self.config.burst_rate as usize {
-            engine.burst()?
-        } else if intn(&mut self.loop_rng, 100) < self.config.conflict_rate as usize {
-            let kind = intn(&mut self.loop_rng, 100);
-            if (REMOTE_DELETE..REMOTE_DELETE + 10).contains(&kind) {
-                self.remote_delete_round(engine)?
-            } else {
-                engine.conflict_round(kind)?
-            }
+        let n = if self.config.parallel() {
+            self.lanes(engine)?
         } else {
-            let r = engine.run_action()?;
-            let mut n = u64::from(!matches!(r.outcome, super::Outcome::Skipped(_)));
-            // Undo right after a successful action: over a run, undo meets every kind td can
-            // revert in proportion to how often it happens (the table's own `undo` mostly
-            // meets the most frequent ones).
-            if r.outcome.is_ok()
-                && UNDOABLE.contains(&r.action)
-                && intn(&mut self.loop_rng, 100) < UNDO_FOLLOW_RATE
-            {
-                let u = engine.run_named_as(&r.actor, "undo")?;
-                n += u64::from(!matches!(u.outcome, super::Outcome::Skipped(_)));
+            self.iterations += 1;
+            match self.draw_round() {
+                Round::Single => self.single(engine)?,
+                round => self.round(engine, round)?,
             }
-            n
         };
         self.done += n;
         self.schedule.since += n as usize;
@@ -366,6 +360,76 @@ impl Run<'_, '_> {
             self.schedule.redraw();
         }
         Ok(())
+    }
+
+    /// A burst, a conflict round or a single action, drawn from the loop stream.
+    fn draw_round(&mut self) -> Round {
+        if intn(&mut self.loop_rng, 100) < self.config.burst_rate as usize {
+            Round::Burst
+        } else if intn(&mut self.loop_rng, 100) < self.config.conflict_rate as usize {
+            Round::Conflict(intn(&mut self.loop_rng, 100))
+        } else {
+            Round::Single
+        }
+    }
+
+    /// Runs a burst or a conflict round; returns the actions that counted.
+    fn round(&mut self, engine: &mut ChaosEngine<'_>, round: Round) -> Result<u64, EngineError> {
+        match round {
+            Round::Burst => engine.burst(),
+            Round::Conflict(kind) if (REMOTE_DELETE..REMOTE_DELETE + 10).contains(&kind) => {
+                self.remote_delete_round(engine)
+            }
+            Round::Conflict(kind) => engine.conflict_round(kind),
+            Round::Single => self.single(engine),
+        }
+    }
+
+    /// One drawn action, maybe followed by its undo.
+    fn single(&mut self, engine: &mut ChaosEngine<'_>) -> Result<u64, EngineError> {
+        let r = engine.run_action()?;
+        let mut n = counts(&r);
+        if undo_follows(&r, &mut self.loop_rng) {
+            n += counts(&engine.run_named_as(&r.actor, "undo")?);
+        }
+        Ok(n)
+    }
+
+    /// Parallel lanes: single actions are drawn up to the next sync point (or the next
+    /// burst or conflict round), each to an actor from the actions stream, and run as
+    /// every actor's lane at once; then the round, if one was drawn, runs alone.
+    fn lanes(&mut self, engine: &mut ChaosEngine<'_>) -> Result<u64, EngineError> {
+        let mut counts_per_actor = vec![0usize; engine.actors.len()];
+        let mut planned = 0usize;
+        let mut round = None;
+        while self.schedule.since + planned < self.schedule.next && !self.spent(planned) {
+            self.iterations += 1;
+            match self.draw_round() {
+                Round::Single => {
+                    let a = super::selection::select_actor(engine.actors.len(), &mut engine.pick);
+                    counts_per_actor[a] += 1;
+                    planned += 1;
+                }
+                other => {
+                    round = Some(other);
+                    break;
+                }
+            }
+        }
+        let results = engine.run_lanes(&counts_per_actor, undo_follows)?;
+        let mut n: u64 = results.iter().map(counts).sum();
+        if let Some(round) = round {
+            n += self.round(engine, round)?;
+        }
+        Ok(n)
+    }
+
+    /// Whether `planned` more actions would reach the action budget.
+    fn spent(&self, planned: usize) -> bool {
+        match self.config.budget {
+            Budget::Actions(n) => self.done + planned as u64 >= n,
+            Budget::Duration(_) => false,
+        }
     }
 
     /// One actor deletes an issue another holds live and pushes (`td sync --push`); the
@@ -545,6 +609,27 @@ impl Run<'_, '_> {
             SyncEnd::Failed(why)
         }
     }
+}
+
+/// What the loop draws for one iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Round {
+    Single,
+    Burst,
+    /// A conflict round of this kind (0..100; see `conflict` and [`REMOTE_DELETE`]).
+    Conflict(usize),
+}
+
+/// 1 for an action that ran (skips do not count toward the budget).
+fn counts(r: &super::ActionResult) -> u64 {
+    u64::from(!matches!(r.outcome, super::Outcome::Skipped(_)))
+}
+
+/// Undo right after a successful action: over a run, undo meets every kind td can revert in
+/// proportion to how often it happens (the table's own `undo` mostly meets the most
+/// frequent ones). Draws only after an undoable success.
+fn undo_follows(r: &super::ActionResult, rng: &mut Pcg64) -> bool {
+    r.outcome.is_ok() && UNDOABLE.contains(&r.action) && intn(rng, 100) < UNDO_FOLLOW_RATE
 }
 
 /// % of successful undoable actions the same actor undoes at once.

@@ -21,7 +21,8 @@ pub struct FakeDriver {
     dir: tempfile::TempDir,
     actors: Vec<String>,
     calls: Mutex<Vec<(String, Vec<String>)>>,
-    next_id: Mutex<u64>,
+    /// Per actor: issues it created (ids must not depend on how parallel lanes interleave).
+    next_id: Mutex<Vec<u64>>,
     responder: Option<Responder>,
 }
 
@@ -43,7 +44,7 @@ impl FakeDriver {
             dir: tempfile::tempdir().expect("tempdir"),
             actors: names,
             calls: Mutex::new(Vec::new()),
-            next_id: Mutex::new(0),
+            next_id: Mutex::new(vec![0; actors]),
             responder: None,
         };
         for (i, a) in f.actors.iter().enumerate() {
@@ -60,6 +61,16 @@ impl FakeDriver {
         self
     }
 
+    /// Every `td` invocation so far per actor, in order (parallel lanes interleave the
+    /// actors' commands; each actor's own sequence is what a seed fixes).
+    pub fn calls_by_actor(&self) -> std::collections::BTreeMap<String, Vec<Vec<String>>> {
+        let mut out = std::collections::BTreeMap::<String, Vec<Vec<String>>>::new();
+        for (actor, args) in self.calls() {
+            out.entry(actor).or_default().push(args);
+        }
+        out
+    }
+
     /// Every `td` invocation so far: (actor, args).
     pub fn calls(&self) -> Vec<(String, Vec<String>)> {
         self.calls.lock().unwrap().clone()
@@ -74,11 +85,13 @@ impl FakeDriver {
         self.actors.iter().position(|a| a == actor).unwrap()
     }
 
-    fn next_issue_id(&self) -> String {
-        let mut n = self.next_id.lock().unwrap();
-        *n += 1;
+    fn next_issue_id(&self, actor: &str) -> String {
+        let i = self.index(actor);
+        let mut next = self.next_id.lock().unwrap();
+        next[i] += 1;
+        let n = (i as u64) << 20 | next[i];
         // An odd multiplier is a bijection mod 2^24: distinct, random-looking ids.
-        format!("td-{:06x}", (*n * 0x9E3779) & 0xFF_FFFF)
+        format!("td-{:06x}", (n * 0x9E3779) & 0xFF_FFFF)
     }
 
     fn simulate(&self, actor: &str, args: &[String]) -> TdOutput {
@@ -106,7 +119,7 @@ impl FakeDriver {
                 .collect()
         };
         match args[0].as_str() {
-            "create" => self.create(&conn, &me, args),
+            "create" => self.create(&conn, actor, &me, args),
             "update" => out(&lines("UPDATED ", ""), 0),
             "delete" => {
                 conn.execute(
@@ -180,8 +193,8 @@ impl FakeDriver {
         }
     }
 
-    fn create(&self, conn: &Connection, me: &str, args: &[String]) -> TdOutput {
-        let id = self.next_issue_id();
+    fn create(&self, conn: &Connection, actor: &str, me: &str, args: &[String]) -> TdOutput {
+        let id = self.next_issue_id(actor);
         let flag = |name: &str| {
             args.iter()
                 .position(|a| a == name)

@@ -75,6 +75,10 @@ impl<'d> ChaosEngine<'d> {
             .unwrap_or_else(|| panic!("action {action} has no classification rules"));
         self.profile.td_actions += output.duration;
         self.profile.td_action_runs += 1;
+        if self.lane.is_some() {
+            let end = std::time::Instant::now();
+            self.td_spans.push((end - output.duration, end));
+        }
         let mut drift = false;
         let timer = Timer::start();
         let outcome = classify::classify(&rules, &output, &subject.issues, |kind, targets| {

@@ -21,6 +21,7 @@ pub mod db;
 mod exec;
 pub mod intent;
 mod invoke;
+mod lanes;
 pub mod model;
 pub mod profile;
 pub mod random;
@@ -115,6 +116,14 @@ pub struct ChaosEngine<'d> {
     dbs: std::cell::RefCell<Vec<Option<std::rc::Rc<db::ActorDb>>>>,
     /// Action weights, indexed like [`actions::ACTIONS`] (the table's, or a swarm's).
     weights: Vec<u32>,
+    /// Per actor: the draws of its parallel lane (see `lanes`); `None` while out on one.
+    lane_streams: Vec<Option<lanes::LaneStreams>>,
+    /// Set on the engine of a parallel lane: the one actor whose state it holds.
+    lane: Option<usize>,
+    /// A lane's approval handed over to another actor, to run when the lanes join.
+    deferred: Option<(usize, String)>,
+    /// A lane's td process runs (start, end), to count overlapping lanes' time once.
+    td_spans: Vec<(std::time::Instant, std::time::Instant)>,
 }
 
 impl<'d> ChaosEngine<'d> {
@@ -143,6 +152,10 @@ impl<'d> ChaosEngine<'d> {
             stale: vec![true; n],
             dbs: std::cell::RefCell::new(vec![None; n]),
             weights: selection::table_weights(),
+            lane_streams: lanes::LaneStreams::for_actors(seed, &driver.actors()),
+            lane: None,
+            deferred: None,
+            td_spans: Vec::new(),
         })
     }
 
@@ -300,6 +313,10 @@ impl<'d> ChaosEngine<'d> {
         let idx = selection::select_weighted(&offered, &mut self.pick).unwrap_or(0);
         let spec = &actions::ACTIONS[idx];
         let result = (spec.exec)(self, actor)?;
+        if self.deferred.is_some() {
+            // Not run yet: counted when it runs, at the lanes' join.
+            return Ok(result);
+        }
         self.stats.record(&result);
         self.check_prediction(actor, &result)?;
         Ok(result)

@@ -17,6 +17,12 @@ pub struct Profile {
     pub refreshes_skipped: u64,
     pub db_reads: Duration,
     pub observers: Duration,
+    /// How much of `td_actions` ran while another lane's td process also ran (parallel
+    /// lanes, see `lanes`): the sum of the processes' times less the time any of them ran.
+    pub td_overlap: Duration,
+    /// Wall time of the parallel lane segments, and how many there were.
+    pub lanes: Duration,
+    pub lane_segments: u64,
 }
 
 /// One timed section: `let t = Timer::start(); …; profile.refresh += t.stop();`.
@@ -33,9 +39,23 @@ impl Timer {
 }
 
 impl Profile {
-    /// Time inside td processes.
+    /// Wall time during which at least one td process ran.
     pub fn in_td(&self) -> Duration {
-        self.td_actions + self.td_syncs
+        (self.td_actions + self.td_syncs).saturating_sub(self.td_overlap)
+    }
+
+    /// Adds a parallel lane's figures (its td time counts once per process; the caller
+    /// records the overlap between lanes).
+    pub fn absorb(&mut self, lane: &Profile) {
+        self.td_actions += lane.td_actions;
+        self.td_action_runs += lane.td_action_runs;
+        self.td_syncs += lane.td_syncs;
+        self.td_sync_runs += lane.td_sync_runs;
+        self.refresh += lane.refresh;
+        self.refreshes += lane.refreshes;
+        self.refreshes_skipped += lane.refreshes_skipped;
+        self.db_reads += lane.db_reads;
+        self.observers += lane.observers;
     }
 
     /// One line per kind of work with its share of `wall`, then the rest.
@@ -63,6 +83,15 @@ impl Profile {
                 ),
             ),
             ("database reads", self.db_reads, String::new()),
+            (
+                "parallel lanes (overlap -)",
+                self.td_overlap,
+                format!(
+                    "{} segments, {:.1} ms",
+                    self.lane_segments,
+                    self.lanes.as_secs_f64() * 1e3
+                ),
+            ),
             ("observers after syncs", self.observers, String::new()),
             ("loop bookkeeping (rest)", rest, String::new()),
         ];
@@ -100,6 +129,7 @@ mod tests {
             refreshes_skipped: 2,
             db_reads: Duration::from_millis(50),
             observers: Duration::ZERO,
+            ..Profile::default()
         };
         let wall = Duration::from_secs(1);
         let text = p.render(wall);
@@ -109,5 +139,16 @@ mod tests {
         let rest = text.lines().last().unwrap();
         assert!(rest.contains("50.0 ms") && rest.contains("5.0%"), "{rest}");
         assert!((p.outside_td_percent(wall) - 20.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn overlapping_lanes_count_their_td_time_once() {
+        let p = Profile {
+            td_actions: Duration::from_millis(900),
+            td_overlap: Duration::from_millis(300),
+            ..Profile::default()
+        };
+        assert_eq!(p.in_td(), Duration::from_millis(600));
+        assert!((p.outside_td_percent(Duration::from_secs(1)) - 40.0).abs() < 1e-9);
     }
 }

@@ -21,6 +21,10 @@ pub enum Purpose {
     Proxy,
     /// A swarm run's shape: enabled actions and faults, weights (see `swarm`).
     Swarm,
+    /// A parallel lane's actions and targets (one stream per actor, see `lanes`).
+    LaneActions,
+    /// A parallel lane's argument values (one stream per actor).
+    LaneData,
 }
 
 impl Purpose {
@@ -33,6 +37,8 @@ impl Purpose {
             Purpose::Nemesis => "nemesis",
             Purpose::Proxy => "proxy",
             Purpose::Swarm => "swarm",
+            Purpose::LaneActions => "lane-actions",
+            Purpose::LaneData => "lane-data",
         }
     }
 }

@@ -111,6 +111,29 @@ impl Stats {
         }
     }
 
+    /// Adds the counts of `other` (a parallel lane's) to these; its lists follow these.
+    pub fn absorb(&mut self, other: Stats) {
+        for (mine, theirs) in self.per_action.iter_mut().zip(&other.per_action) {
+            mine.ok += theirs.ok;
+            mine.expected += theirs.expected;
+            mine.unexpected += theirs.unexpected;
+            mine.skipped += theirs.skipped;
+        }
+        self.total += other.total;
+        self.ok += other.ok;
+        self.expected += other.expected;
+        self.unexpected += other.unexpected;
+        self.skipped += other.skipped;
+        self.edge_data += other.edge_data;
+        self.field_collisions += other.field_collisions;
+        self.delete_mutate += other.delete_mutate;
+        self.bursts += other.bursts;
+        self.burst_actions += other.burst_actions;
+        self.unexpected_results.extend(other.unexpected_results);
+        self.model_drift.extend(other.model_drift);
+        self.predictions_checked += other.predictions_checked;
+    }
+
     /// Counters of `action` (zero for unknown names).
     pub fn action(&self, action: &str) -> ActionStats {
         ACTIONS
@@ -188,5 +211,25 @@ mod tests {
             .map(|l| l.split_whitespace().next().unwrap())
             .collect();
         assert_eq!(names, ["create", "start", "approve", "ws_end"]);
+    }
+
+    #[test]
+    fn absorb_adds_every_counter_and_list() {
+        let mut a = Stats::default();
+        a.record(&result("create", Outcome::Ok));
+        a.model_drift.push("a drift".into());
+        let mut b = Stats::default();
+        b.record(&result("create", Outcome::Unexpected("boom".into())));
+        b.record(&result("close", Outcome::Skipped("none".into())));
+        b.edge_data = 2;
+        b.predictions_checked = 3;
+        b.model_drift.push("b drift".into());
+        a.absorb(b);
+        assert_eq!((a.total, a.ok, a.unexpected, a.skipped), (3, 1, 1, 1));
+        assert_eq!((a.edge_data, a.predictions_checked), (2, 3));
+        assert_eq!(a.action("create").total(), 2);
+        assert_eq!(a.action("close").skipped, 1);
+        assert_eq!(a.unexpected_results.len(), 1);
+        assert_eq!(a.model_drift, ["a drift", "b drift"]);
     }
 }

@@ -13,7 +13,7 @@ mod access;
 mod chaos;
 mod liveness;
 mod outcome;
-mod replay_check;
+pub(crate) mod replay_check;
 mod scenario;
 mod seed;
 mod select;

@@ -82,8 +82,11 @@ fn span(r: &OperationRecord) -> Option<(i64, i64)> {
     Some((start, end))
 }
 
-/// Consecutive td commands whose run times overlap form one group (they ran at once); every
-/// other record is a group of its own. Records without a readable time never group.
+/// Consecutive td commands whose run times overlap form one group (they ran at once) when
+/// their order could matter: a sync is among them, or one actor ran twice. Local commands of
+/// different actors commute (each touches only its own database; chaos runs them at once in
+/// parallel lanes), so they stay steps of their own. Every other record is a group of its
+/// own; records without a readable time never group.
 fn overlapping<'r>(records: &[&'r OperationRecord]) -> Vec<Vec<&'r OperationRecord>> {
     let mut out: Vec<Vec<&OperationRecord>> = Vec::new();
     let mut group_end: Option<i64> = None;
@@ -91,7 +94,7 @@ fn overlapping<'r>(records: &[&'r OperationRecord]) -> Vec<Vec<&'r OperationReco
         let is_td = r.args.as_ref().is_some_and(|a| !a.is_empty()) && r.duration_ns > 0;
         let sp = span(r).filter(|_| is_td);
         match (sp, group_end, out.last_mut()) {
-            (Some((start, end)), Some(g), Some(last)) if start < g => {
+            (Some((start, end)), Some(g), Some(last)) if start < g && order_matters(last, r) => {
                 last.push(r);
                 group_end = Some(g.max(end));
             }
@@ -102,6 +105,12 @@ fn overlapping<'r>(records: &[&'r OperationRecord]) -> Vec<Vec<&'r OperationReco
         }
     }
     out
+}
+
+/// Whether running `r` at once with `group` can end differently from running them in turn.
+fn order_matters(group: &[&OperationRecord], r: &OperationRecord) -> bool {
+    let is_sync = |x: &OperationRecord| x.action.starts_with("sync");
+    is_sync(r) || group.iter().any(|g| is_sync(g) || g.actor == r.actor)
 }
 
 /// `ok` for operations that succeeded, `any` for the rest (an expected refusal, or an
@@ -310,6 +319,33 @@ mod tests {
         let who: Vec<&str> = cmds.iter().map(|c| c.actor.as_str()).collect();
         assert_eq!(who, ["alice", "bob", "carol"]);
         assert!(matches!(t.steps[1].action, StepAction::Sync { .. }));
+    }
+
+    #[test]
+    fn overlapping_local_commands_of_different_actors_stay_steps() {
+        let at = |end: &str, ms: u64, actor: &str| {
+            let mut r = rec("create", actor, &["create", "t"], "", OpResult::Ok);
+            r.timestamp = format!("2026-12-03T10:00:{end}Z");
+            r.duration_ns = ms * 1_000_000;
+            r
+        };
+        // Two parallel lanes: alice's and bob's commands overlap but commute.
+        let h = vec![
+            at("01.000", 500, "alice"),
+            at("01.100", 600, "bob"),
+            at("01.300", 100, "bob"),
+        ];
+        let t = translate(&h);
+        assert_eq!(t.steps.len(), 3, "{:?}", t.steps);
+        assert!(t
+            .steps
+            .iter()
+            .all(|s| matches!(s.action, StepAction::Td { .. })));
+        // One actor twice at once is still a concurrent step.
+        let h = vec![at("01.000", 500, "alice"), at("01.100", 600, "alice")];
+        let t = translate(&h);
+        assert_eq!(t.steps.len(), 1, "{:?}", t.steps);
+        assert!(matches!(t.steps[0].action, StepAction::Concurrent(_)));
     }
 
     #[test]

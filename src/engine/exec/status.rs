@@ -173,19 +173,35 @@ pub fn review(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
 /// approve (5): an actor involved with a non-minor issue hands the approval to another actor
 /// whose model also has it in review (recorded as the real approver, weak spot §9.18); a
 /// pinned engine never switches.
+///
+/// In a parallel lane the other actors' models and databases belong to their own lanes: a
+/// handover is deferred to the lane's end (see `lanes`), where [`approve_handover`] runs it.
 pub fn approve(e: &mut ChaosEngine<'_>, a: usize) -> Exec {
     let Some(id) = e.pick_issue(a, Mode::Status(Status::InReview)) else {
         return Ok(e.skip(a, "approve", "no issue in review"));
     };
-    let approver = approver_for(e, a, &id);
-    run_single(e, approver, &id, &APPROVE)
+    if e.lane.is_some() && hands_over(e, a, &id) {
+        return Ok(e.defer_handover(a, id));
+    }
+    approve_handover(e, a, &id)
 }
 
-fn approver_for(e: &mut ChaosEngine<'_>, a: usize, id: &str) -> usize {
+/// Approves `id` as `a`, or as another actor when `a` may not approve its own work.
+pub(crate) fn approve_handover(e: &mut ChaosEngine<'_>, a: usize, id: &str) -> Exec {
+    let approver = approver_for(e, a, id);
+    run_single(e, approver, id, &APPROVE)
+}
+
+/// Whether `a` is involved with non-minor `id` (td refuses its approval) and may hand it over.
+fn hands_over(e: &ChaosEngine<'_>, a: usize, id: &str) -> bool {
     let self_review = e.models[a]
         .issue(id)
         .is_some_and(|i| i.involved && !i.minor);
-    if !self_review || e.pinned.is_some() {
+    self_review && e.pinned.is_none()
+}
+
+fn approver_for(e: &mut ChaosEngine<'_>, a: usize, id: &str) -> usize {
+    if !hands_over(e, a, id) {
         return a;
     }
     let others: Vec<usize> = (0..e.actors.len())
