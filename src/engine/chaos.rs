@@ -3,11 +3,13 @@
 //! syncs of a random subset of actors in random order; the models refreshed from each synced
 //! actor's database; faults from a [`FaultSchedule`] injected through a [`Nemesis`].
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand_pcg::Pcg64;
 
+use super::conflict::LaneItem;
 use super::profile::Timer;
 use super::seeds::{self, intn, Purpose};
 use super::{ChaosEngine, EngineError};
@@ -395,33 +397,44 @@ impl Run<'_, '_> {
         Ok(n)
     }
 
-    /// Parallel lanes: single actions are drawn up to the next sync point (or the next
-    /// burst or conflict round), each to an actor from the actions stream, and run as
-    /// every actor's lane at once; then the round, if one was drawn, runs alone.
+    /// Parallel lanes: up to the next sync point, single actions are queued each to an
+    /// actor drawn from the actions stream, and rounds are planned into the actors' queues;
+    /// every actor's queue then runs as its lane, all at once. A round is planned on fresh
+    /// models (the queues so far run first); a remote delete, which needs a judged push in
+    /// the middle, runs alone.
     fn lanes(&mut self, engine: &mut ChaosEngine<'_>) -> Result<u64, EngineError> {
-        let mut counts_per_actor = vec![0usize; engine.actors.len()];
+        let n_actors = engine.actors.len();
+        let mut queues = vec![VecDeque::new(); n_actors];
         let mut planned = 0usize;
-        let mut round = None;
+        let mut n = 0;
         while self.schedule.since + planned < self.schedule.next && !self.spent(planned) {
             self.iterations += 1;
-            match self.draw_round() {
-                Round::Single => {
-                    let a = super::selection::select_actor(engine.actors.len(), &mut engine.pick);
-                    counts_per_actor[a] += 1;
-                    planned += 1;
-                }
-                other => {
-                    round = Some(other);
-                    break;
+            let round = self.draw_round();
+            if round == Round::Single {
+                let a = super::selection::select_actor(n_actors, &mut engine.pick);
+                queues[a].push_back(LaneItem::Action);
+                planned += 1;
+                continue;
+            }
+            let ran = std::mem::replace(&mut queues, vec![VecDeque::new(); n_actors]);
+            n += run_counted(engine, ran)?;
+            if let Round::Conflict(kind) = round {
+                if (REMOTE_DELETE..REMOTE_DELETE + 10).contains(&kind) {
+                    n += self.remote_delete_round(engine)?;
+                    return Ok(n);
                 }
             }
+            let plan = match round {
+                Round::Burst => engine.plan_burst(),
+                Round::Conflict(kind) => engine.plan_conflict(kind)?,
+                Round::Single => unreachable!("queued above"),
+            };
+            for (a, item) in plan {
+                planned += item.weight();
+                queues[a].push_back(item);
+            }
         }
-        let results = engine.run_lanes(&counts_per_actor, undo_follows)?;
-        let mut n: u64 = results.iter().map(counts).sum();
-        if let Some(round) = round {
-            n += self.round(engine, round)?;
-        }
-        Ok(n)
+        Ok(n + run_counted(engine, queues)?)
     }
 
     /// Whether `planned` more actions would reach the action budget.
@@ -618,6 +631,18 @@ enum Round {
     Burst,
     /// A conflict round of this kind (0..100; see `conflict` and [`REMOTE_DELETE`]).
     Conflict(usize),
+}
+
+/// Runs the queues as parallel lanes; returns the actions that counted.
+fn run_counted(
+    engine: &mut ChaosEngine<'_>,
+    queues: Vec<VecDeque<LaneItem>>,
+) -> Result<u64, EngineError> {
+    Ok(engine
+        .run_lanes(queues, undo_follows)?
+        .iter()
+        .map(counts)
+        .sum())
 }
 
 /// 1 for an action that ran (skips do not count toward the budget).

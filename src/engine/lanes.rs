@@ -10,12 +10,14 @@
 //! that reaches across actors, an approval handed over to another actor, stops its lane and
 //! runs at the join, before the lanes go on.
 
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand_pcg::Pcg64;
 
+use super::conflict::LaneItem;
 use super::db::ActorDb;
 use super::exec::status::approve_handover;
 use super::intent::Intent;
@@ -56,8 +58,8 @@ struct LaneState {
     streams: LaneStreams,
     db: Option<ActorDb>,
     stale: bool,
-    /// Table actions still to run.
-    todo: usize,
+    /// Parts still to run, in order.
+    queue: VecDeque<LaneItem>,
 }
 
 /// A lane's return from one segment.
@@ -87,23 +89,22 @@ struct Shared<'d> {
 pub(crate) type UndoFollows = fn(&ActionResult, &mut Pcg64) -> bool;
 
 impl<'d> ChaosEngine<'d> {
-    /// Runs `counts[a]` table actions as each actor `a`, the actors at once, and returns the
-    /// results in actor order (a handed-over approval after its lane's segment). `undo`
-    /// says which successful actions the same actor undoes at once.
+    /// Runs each actor's queue of parts, the actors at once, and returns the results in
+    /// actor order (a handed-over approval after its lane's segment). `undo` says which
+    /// successful table actions the same actor undoes at once.
     pub(crate) fn run_lanes(
         &mut self,
-        counts: &[usize],
+        queues: Vec<VecDeque<LaneItem>>,
         undo: UndoFollows,
     ) -> Result<Vec<ActionResult>, EngineError> {
-        let mut todo = counts.to_vec();
+        let mut queues = queues;
         let mut results = Vec::new();
-        while todo.iter().any(|&t| t > 0) {
-            let ends = self.segment(&todo, undo);
+        while queues.iter().any(|q| !q.is_empty()) {
+            let ends = self.segment(&mut queues, undo);
             let mut first_error = None;
             let mut deferred = Vec::new();
             for end in ends {
                 let a = end.state.actor;
-                todo[a] = end.state.todo;
                 // An undo may take back an action of an earlier segment, whose intent the
                 // lane never held: withdraw it here, with every intent at home.
                 let undid = end
@@ -115,7 +116,7 @@ impl<'d> ChaosEngine<'d> {
                 if first_error.is_none() {
                     first_error = end.error;
                 }
-                self.join(
+                queues[a] = self.join(
                     end.state,
                     end.sessions,
                     end.stats,
@@ -143,7 +144,7 @@ impl<'d> ChaosEngine<'d> {
     }
 
     /// One parallel segment: every lane with work runs until it is done or defers.
-    fn segment(&mut self, todo: &[usize], undo: UndoFollows) -> Vec<LaneEnd> {
+    fn segment(&mut self, queues: &mut [VecDeque<LaneItem>], undo: UndoFollows) -> Vec<LaneEnd> {
         let timer = Timer::start();
         let shared = Shared {
             driver: self.driver,
@@ -152,10 +153,12 @@ impl<'d> ChaosEngine<'d> {
             weights: self.weights.clone(),
             seed: self.seeds.seed,
         };
-        let states: Vec<LaneState> = (0..self.actors.len())
-            .filter(|&a| todo[a] > 0)
-            .map(|a| self.split(a, todo[a]))
-            .collect();
+        let mut states = Vec::new();
+        for (a, queue) in queues.iter_mut().enumerate() {
+            if !queue.is_empty() {
+                states.push(self.split(a, std::mem::take(queue)));
+            }
+        }
         let ends: Vec<LaneEnd> = std::thread::scope(|s| {
             let handles: Vec<_> = states
                 .into_iter()
@@ -177,7 +180,7 @@ impl<'d> ChaosEngine<'d> {
     }
 
     /// Takes actor `a`'s state out for its lane.
-    fn split(&mut self, a: usize, todo: usize) -> LaneState {
+    fn split(&mut self, a: usize, queue: VecDeque<LaneItem>) -> LaneState {
         let streams = self.lane_streams[a]
             .take()
             .expect("a lane's streams are home between segments");
@@ -190,11 +193,11 @@ impl<'d> ChaosEngine<'d> {
             streams,
             db,
             stale: self.stale[a],
-            todo,
+            queue,
         }
     }
 
-    /// Puts a lane's state back and adds what it counted.
+    /// Puts a lane's state back and adds what it counted; returns the parts it left.
     fn join(
         &mut self,
         st: LaneState,
@@ -202,7 +205,7 @@ impl<'d> ChaosEngine<'d> {
         stats: Stats,
         profile: &Profile,
         intents: Vec<Intent>,
-    ) {
+    ) -> VecDeque<LaneItem> {
         let a = st.actor;
         self.models[a] = st.model;
         self.lane_streams[a] = Some(st.streams);
@@ -212,6 +215,7 @@ impl<'d> ChaosEngine<'d> {
         self.stats.absorb(stats);
         self.profile.absorb(profile);
         self.intents.extend(intents);
+        st.queue
     }
 
     /// Inside a lane: stops the lane with `a`'s approval of `id` to hand over at the join.
@@ -245,7 +249,7 @@ fn run_lane(shared: &Shared<'_>, mut st: LaneState, undo: UndoFollows) -> LaneEn
     e.stale[a] = st.stale;
     e.dbs.borrow_mut()[a] = st.db.take().map(Rc::new);
     let mut results = Vec::new();
-    let error = lane_actions(&mut e, a, &mut st.todo, &mut results, undo).err();
+    let error = lane_parts(&mut e, a, &mut st.queue, &mut results, undo).err();
     st.model = std::mem::take(&mut e.models[a]);
     st.streams = LaneStreams {
         pick: e.pick.clone(),
@@ -269,23 +273,22 @@ fn run_lane(shared: &Shared<'_>, mut st: LaneState, undo: UndoFollows) -> LaneEn
     }
 }
 
-/// Runs `todo` table actions as `a` (each maybe followed by its undo) until done, a
-/// handover defers, or an error stops the lane.
-fn lane_actions(
+/// Runs `a`'s parts in order (a table action maybe followed by its undo) until none is
+/// left, a handover defers, or an error stops the lane.
+fn lane_parts(
     e: &mut ChaosEngine<'_>,
     a: usize,
-    todo: &mut usize,
+    queue: &mut VecDeque<LaneItem>,
     results: &mut Vec<ActionResult>,
     undo: UndoFollows,
 ) -> Result<(), EngineError> {
-    while *todo > 0 {
-        *todo -= 1;
-        let r = e.run_action_as(a)?;
+    while let Some(item) = queue.pop_front() {
+        let done = e.run_item(a, &item)?;
         if e.deferred.is_some() {
             return Ok(());
         }
-        let follow = undo(&r, &mut e.pick);
-        results.push(r);
+        let follow = item == LaneItem::Action && done.first().is_some_and(|r| undo(r, &mut e.pick));
+        results.extend(done);
         if follow {
             results.push(e.run_named(a, "undo")?);
         }
