@@ -123,6 +123,9 @@ pub struct ChaosCase {
     pub access: AccessPlan,
     /// Swarm testing: the seed picks which actions and fault kinds run, and their weights.
     pub swarm: bool,
+    /// Parallel lanes between sync points (see `engine::lanes`; runs with faults never use
+    /// them).
+    pub lanes: bool,
     /// td's push batch and pull page sizes (td's defaults when `None`).
     pub sizes: SyncSizes,
 }

@@ -49,6 +49,10 @@ pub(super) struct ChaosFile {
     /// and sync mode; the chosen shape is printed with the seed.
     #[serde(default)]
     pub swarm: bool,
+    /// Parallel lanes (default true): between sync points each actor's actions run at once,
+    /// one thread per actor; `false` runs one action at a time. Runs with faults never use
+    /// them.
+    pub lanes: Option<bool>,
     /// Events per push request td sends (1–1000; default td's 500): small values make
     /// every sync cross batch boundaries. Sets `TD_SYNC_PUSH_BATCH` for every td.
     pub push_batch: Option<Spanned<i64>>,

@@ -175,6 +175,7 @@ fn chaos(cx: &Cx<'_>, f: ChaosFile) -> Result<(bool, CaseKind), CaseError> {
         faults,
         access,
         swarm: f.swarm,
+        lanes: f.lanes.unwrap_or(true),
         sizes,
     };
     Ok((f.ignored, CaseKind::Chaos(case)))

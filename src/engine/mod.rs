@@ -311,15 +311,7 @@ impl<'d> ChaosEngine<'d> {
             .collect();
         // Nothing ready (a swarm without create on an empty model): create needs nothing.
         let idx = selection::select_weighted(&offered, &mut self.pick).unwrap_or(0);
-        let spec = &actions::ACTIONS[idx];
-        let result = (spec.exec)(self, actor)?;
-        if self.deferred.is_some() {
-            // Not run yet: counted when it runs, at the lanes' join.
-            return Ok(result);
-        }
-        self.stats.record(&result);
-        self.check_prediction(actor, &result)?;
-        Ok(result)
+        self.execute(&actions::ACTIONS[idx], actor)
     }
 
     /// Runs the named table action as the actor called `actor`.
@@ -339,7 +331,20 @@ impl<'d> ChaosEngine<'d> {
         name: &str,
     ) -> Result<ActionResult, EngineError> {
         let spec = actions::spec(name).unwrap_or_else(|| panic!("no action {name}"));
+        self.execute(spec, actor)
+    }
+
+    /// Runs `spec` as `actor`, counts the result and checks the model's prediction.
+    fn execute(
+        &mut self,
+        spec: &actions::ActionSpec,
+        actor: usize,
+    ) -> Result<ActionResult, EngineError> {
         let result = (spec.exec)(self, actor)?;
+        if self.deferred.is_some() {
+            // A handover a lane deferred: counted when it runs, at the lanes' join.
+            return Ok(result);
+        }
         self.stats.record(&result);
         self.check_prediction(actor, &result)?;
         Ok(result)

@@ -25,6 +25,8 @@ pub enum Purpose {
     LaneActions,
     /// A parallel lane's argument values (one stream per actor).
     LaneData,
+    /// td's ids: one seed per device, mixed with its invocation count (see `harness`).
+    Ids,
 }
 
 impl Purpose {
@@ -39,6 +41,7 @@ impl Purpose {
             Purpose::Swarm => "swarm",
             Purpose::LaneActions => "lane-actions",
             Purpose::LaneData => "lane-data",
+            Purpose::Ids => "ids",
         }
     }
 }

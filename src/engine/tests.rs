@@ -474,3 +474,48 @@ fn a_swarm_config_is_reshaped_by_its_seed_and_says_so() {
         );
     }
 }
+
+#[test]
+fn a_lane_hands_an_approval_over_at_the_join() {
+    use super::conflict::LaneItem;
+    use std::collections::VecDeque;
+    let d = FakeDriver::new(2);
+    // alice implemented the issue (td refuses her approval); bob's model has it in review.
+    for actor in ["alice", "bob"] {
+        d.conn(actor)
+            .execute(
+                "INSERT INTO issues (id, title, status, creator_session, implementer_session) \
+                 VALUES ('td-aaaaa1', 't', 'in_review', 'ses_000001', 'ses_000001')",
+                [],
+            )
+            .unwrap();
+    }
+    let mut e = ChaosEngine::new(&d, 3).unwrap();
+    e.refresh_all().unwrap();
+    assert!(
+        e.model("alice")
+            .unwrap()
+            .issue("td-aaaaa1")
+            .unwrap()
+            .involved
+    );
+    let mut queues = vec![VecDeque::new(), VecDeque::new()];
+    queues[0].push_back(LaneItem::Focused {
+        action: Some("approve"),
+        id: "td-aaaaa1".into(),
+    });
+    let results = e.run_lanes(queues, |_, _| false).unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0].actor, "bob", "{results:?}");
+    assert!(results[0].outcome.is_ok(), "{results:?}");
+    assert_eq!(
+        e.stats().action("approve").total(),
+        1,
+        "the handover counts once"
+    );
+    let calls = d.calls_by_actor();
+    assert_eq!(calls["bob"][0][0], "approve");
+    assert!(!calls.contains_key("alice"), "alice ran nothing: {calls:?}");
+    let recorded = e.history().records();
+    assert_eq!(recorded.len(), 1, "only the approval is in the history");
+}

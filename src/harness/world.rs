@@ -7,11 +7,13 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rand::RngCore;
 use serde_json::json;
 
 use super::HarnessError;
 use crate::config::HarnessConfig;
 use crate::driver::{Driver, DriverError, TdOutput};
+use crate::engine::seeds::Purpose;
 use crate::faults::{FaultCore, ServerControl, WorldFaults};
 use crate::harness::server::ServerSpec;
 use crate::harness::sut::Binaries;
@@ -27,6 +29,9 @@ pub struct WorldOptions {
     pub late: Vec<String>,
     /// Extra environment for every td the world runs (timeouts of fault cases).
     pub td_env: Vec<(String, String)>,
+    /// Seeds td's ids (`TD_ID_SEED`, one derived value per invocation of each actor), so a
+    /// replay of the case's seed gets the same ids; `None` leaves them random.
+    pub id_seed: Option<u64>,
 }
 
 impl WorldOptions {
@@ -35,6 +40,7 @@ impl WorldOptions {
             actors: n,
             late: Vec::new(),
             td_env: Vec::new(),
+            id_seed: None,
         }
     }
 }
@@ -51,6 +57,7 @@ pub struct Harness {
     actors: Vec<String>,
     td_env: Vec<(String, String)>,
     project_id: Mutex<String>,
+    ids: IdSeeds,
 }
 
 impl Harness {
@@ -94,6 +101,7 @@ impl Harness {
             actors,
             td_env: opts.td_env.clone(),
             project_id: Mutex::new(String::new()),
+            ids: IdSeeds::new(opts.id_seed),
         };
         h.build_world(&opts.late)?;
         Ok(h)
@@ -363,6 +371,9 @@ impl Harness {
         for (k, v) in self.td_env.iter().chain(extra) {
             cmd.env(k, v);
         }
+        if let Some(seed) = self.ids.next(actor) {
+            cmd.env(td_core::ids::ID_SEED_ENV, seed.to_string());
+        }
         let skew = self
             .faults
             .td_env(actor)
@@ -389,6 +400,32 @@ impl Harness {
             crate::faults::clock::remove_leftovers(spawned.into_inner());
         }
         out
+    }
+}
+
+/// Per-invocation seeds for td's ids: the world's seed, the device and how many times it
+/// ran td before. Each device's invocations come in a fixed order (parallel lanes keep each
+/// actor's own order), so a replay hands every invocation the same seed.
+struct IdSeeds {
+    seed: Option<u64>,
+    runs: Mutex<std::collections::HashMap<String, u64>>,
+}
+
+impl IdSeeds {
+    fn new(seed: Option<u64>) -> Self {
+        IdSeeds {
+            seed,
+            runs: Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn next(&self, device: &str) -> Option<u64> {
+        let seed = self.seed?;
+        let mut runs = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        let n = runs.entry(device.to_string()).or_insert(0);
+        *n += 1;
+        let device_seed = crate::engine::seeds::stream_for(seed, Purpose::Ids, device).next_u64();
+        Some(crate::engine::seeds::splitmix64(device_seed ^ *n))
     }
 }
 
@@ -502,5 +539,19 @@ mod tests {
         ));
         assert!(!is_rate_limited("ERROR: failed to generate migrate plan"));
         assert!(!is_rate_limited("accurate rate of progress"));
+    }
+
+    #[test]
+    fn id_seeds_replay_per_device_and_differ_across_devices_and_runs() {
+        let (a, b) = (IdSeeds::new(Some(7)), IdSeeds::new(Some(7)));
+        let alice: Vec<_> = (0..3).map(|_| a.next("alice")).collect();
+        // bob's runs in between do not move alice's seeds (lanes interleave the actors).
+        b.next("bob");
+        let again: Vec<_> = (0..3).map(|_| b.next("alice")).collect();
+        assert_eq!(alice, again);
+        assert_ne!(alice[0], alice[1]);
+        assert_ne!(a.next("bob"), IdSeeds::new(Some(7)).next("alice"));
+        assert_ne!(IdSeeds::new(Some(8)).next("alice"), alice[0]);
+        assert_eq!(IdSeeds::new(None).next("alice"), None);
     }
 }

@@ -282,7 +282,10 @@ pub fn run_case_in(
             return CaseOutcome::errored(&case.name, format!("cannot run this case: {e}"));
         }
     }
-    let mut h = match Harness::setup(cfg, &world_options(cfg, case, scenario)) {
+    let mut opts = world_options(cfg, case, scenario);
+    // Seeded cases get td ids that replay too; a case without a seed keeps them random.
+    opts.id_seed = out.seed;
+    let mut h = match Harness::setup(cfg, &opts) {
         Ok(h) => h,
         Err(e) => {
             let mut o = CaseOutcome::errored(&case.name, format!("world setup failed: {e}"));
@@ -336,6 +339,7 @@ fn chaos_params(case: &Case, seed: u64) -> ChaosParams {
         sync_mode: c.sync_mode,
         conflict_rate: u32::from(c.conflict_rate),
         faults: c.faults.clone(),
+        lanes: c.lanes,
         ..ChaosConfig::new(seed, 0)
     };
     if c.swarm {

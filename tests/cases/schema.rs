@@ -49,6 +49,7 @@ fn a_full_chaos_case_parses() {
             },
             access: AccessPlan::default(),
             swarm: false,
+            lanes: true,
             sizes: SyncSizes::default(),
         })
     );
@@ -64,6 +65,7 @@ fn swarm_and_sync_sizes_parse_and_bad_sizes_name_their_line() {
         panic!()
     };
     assert!(c.swarm);
+    assert!(c.lanes, "lanes are on unless a case turns them off");
     assert_eq!(c.sizes.effective(), (3, 4));
     assert_eq!(
         c.sizes.td_env(),
@@ -72,6 +74,13 @@ fn swarm_and_sync_sizes_parse_and_bad_sizes_name_their_line() {
             ("TD_SYNC_PULL_LIMIT".to_string(), "4".to_string())
         ]
     );
+    let off = parse_str("kind = \"chaos\"\nactors = 2\nactions = 5\nlanes = false\n").unwrap();
+    assert!(matches!(
+        off.kind,
+        CaseKind::Chaos(ChaosCase { lanes: false, .. })
+    ));
+    let e = err("kind = \"chaos\"\nactors = 2\nactions = 5\nlanes = \"no\"\n");
+    assert_eq!((e.line, e.key.as_deref()), (4, Some("lanes")));
     let e = err("kind = \"chaos\"\nactors = 2\nactions = 5\npush_batch = 0\n");
     assert_eq!((e.line, e.key.as_deref()), (4, Some("push_batch")));
     assert!(

@@ -1,13 +1,42 @@
 //! Identifier formats (client spec §3): random ids and deterministic link ids.
+//!
+//! `TD_ID_SEED` (a test hook, not in the original): when it holds a number, this process
+//! draws its "random" ids from a generator seeded with it, so a harness that gives every
+//! invocation its own seed replays a run id for id. Unset or unparsable, ids are random.
 
-use rand::RngCore;
+use std::sync::{Mutex, OnceLock};
+
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
 use sha2::{Digest, Sha256};
+
+/// The environment variable that seeds this process's ids.
+pub const ID_SEED_ENV: &str = "TD_ID_SEED";
 
 /// `n` random bytes as lowercase hex.
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
-    rand::thread_rng().fill_bytes(&mut buf);
+    fill(&mut buf);
     hex::encode(buf)
+}
+
+fn fill(buf: &mut [u8]) {
+    static SEEDED: OnceLock<Option<Mutex<StdRng>>> = OnceLock::new();
+    let seeded = SEEDED.get_or_init(|| {
+        let seed = std::env::var(ID_SEED_ENV)
+            .ok()?
+            .trim()
+            .parse::<u64>()
+            .ok()?;
+        Some(Mutex::new(StdRng::seed_from_u64(seed)))
+    });
+    match seeded {
+        Some(rng) => rng
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .fill_bytes(buf),
+        None => rand::thread_rng().fill_bytes(buf),
+    }
 }
 
 /// `td-` + 6 hex.

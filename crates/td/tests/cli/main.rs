@@ -7,6 +7,7 @@ mod common;
 mod concurrency;
 mod dep_cmd;
 mod edge_text;
+mod id_seed;
 mod link_cmd;
 mod project_root;
 mod session_identity;
