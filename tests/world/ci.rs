@@ -161,3 +161,30 @@ fn a_split_run_runs_every_case_once_by_name() {
     let expected: BTreeMap<String, usize> = all.keys().map(|n| (n.clone(), 1)).collect();
     assert_eq!(ran, expected, "each fixture case must run exactly once");
 }
+
+/// The lockfile keeps idna's Unicode back end out of the build: `idna_adapter` 1.0.x is a
+/// stub (host names are ASCII here: 127.0.0.1 and localhost), 1.2.x pulls ICU4X, about a
+/// minute more CPU in a cold build. A `cargo update` brings it back; this says how to undo.
+#[test]
+fn the_lockfile_keeps_icu4x_out_of_the_build() {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).expect("Cargo.lock");
+    let lock: toml::Table = lock.parse().expect("Cargo.lock is TOML");
+    let packages = lock["package"].as_array().expect("[[package]]");
+    let version = |name: &str| {
+        packages
+            .iter()
+            .find(|p| p["name"].as_str() == Some(name))
+            .and_then(|p| p["version"].as_str().map(str::to_string))
+    };
+    let adapter = version("idna_adapter");
+    assert!(
+        adapter.as_deref().is_none_or(|v| v.starts_with("1.0.")),
+        "idna_adapter {adapter:?} pulls a Unicode back end into every cold build: \
+         run `cargo update -p idna_adapter --precise 1.0.0`"
+    );
+    assert_eq!(
+        version("icu_normalizer"),
+        None,
+        "ICU4X is back in Cargo.lock"
+    );
+}
