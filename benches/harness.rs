@@ -1,5 +1,6 @@
 //! Harness speed (`cargo bench -p td-e2e --bench harness`): world setup time (median of 10),
-//! chaos actions per second, and the share of chaos wall time spent outside td processes
+//! chaos actions per second (parallel lanes with 2 and 3 actors, and one action at a time
+//! with 2), and the share of chaos wall time spent outside td processes
 //! with where the chaos wall time goes (td actions, td syncs, model refreshes, database reads,
 //! observers, the loop itself), and the fault
 //! proxy's overhead: median `td sync` through the proxy vs straight to the server, in one run.
@@ -34,30 +35,38 @@ fn main() {
         median(setups)
     );
     proxy_overhead(&cfg);
-    for actors in [2usize, 3] {
-        let h = Harness::setup(&cfg, &WorldOptions::actors(actors)).expect("world");
-        let history = Arc::new(OperationHistory::new());
-        let hooks = ChaosHooks {
-            history: Arc::clone(&history),
-            nemesis: None,
-            progress: None,
-            after_sync: None,
-        };
-        let t = Instant::now();
-        let out = run_chaos(&h, &ChaosConfig::new(7, 300), hooks).expect("chaos");
-        let wall = t.elapsed();
-        let profile = out.engine.profile();
-        println!(
-            "chaos {actors} actors: {} actions in {:.2}s = {:.1} actions/s; {} sync points; \
-             outside td processes: {:.1}% of wall time",
-            out.actions_done,
-            wall.as_secs_f64(),
-            out.actions_done as f64 / wall.as_secs_f64(),
-            out.syncs,
-            profile.outside_td_percent(wall)
-        );
-        print!("{}", profile.render(wall));
+    for (actors, lanes) in [(2usize, true), (3, true), (2, false)] {
+        chaos(&cfg, actors, lanes);
     }
+}
+
+/// One 300-action chaos run (seed 7, no faults) with its time breakdown; `lanes = false`
+/// runs one action at a time, for comparison.
+fn chaos(cfg: &HarnessConfig, actors: usize, lanes: bool) {
+    let h = Harness::setup(cfg, &WorldOptions::actors(actors)).expect("world");
+    let hooks = ChaosHooks {
+        history: Arc::new(OperationHistory::new()),
+        nemesis: None,
+        progress: None,
+        after_sync: None,
+    };
+    let mut config = ChaosConfig::new(7, 300);
+    config.lanes = lanes;
+    let t = Instant::now();
+    let out = run_chaos(&h, &config, hooks).expect("chaos");
+    let wall = t.elapsed();
+    let profile = out.engine.profile();
+    println!(
+        "chaos {actors} actors{}: {} actions in {:.2}s = {:.1} actions/s; {} sync points; \
+         outside td processes: {:.1}% of wall time",
+        if lanes { "" } else { ", one action at a time" },
+        out.actions_done,
+        wall.as_secs_f64(),
+        out.actions_done as f64 / wall.as_secs_f64(),
+        out.syncs,
+        profile.outside_td_percent(wall)
+    );
+    print!("{}", profile.render(wall));
 }
 
 /// Median `td sync` (one new issue pushed, then pulled) through alice's proxy vs direct

@@ -267,6 +267,11 @@ impl ChaosReport {
             ("refresh".to_string(), ms(p.refresh)),
             ("db_reads".to_string(), ms(p.db_reads)),
             ("observers".to_string(), ms(p.observers)),
+            // Parallel lanes: their segments' wall time, and how much of td_actions ran
+            // while another lane's td also ran (wall time in td = td_actions + td_syncs -
+            // td_overlap).
+            ("lanes".to_string(), ms(p.lanes)),
+            ("td_overlap".to_string(), ms(p.td_overlap)),
         ]);
     }
 

@@ -296,14 +296,17 @@ mod tests {
         );
     }
 
+    /// `args` run as `actor` for `ms`, ending at second `end` of 10:00.
+    fn timed(args: &[&str], actor: &str, end: &str, ms: u64) -> OperationRecord {
+        let mut r = rec(args[0], actor, args, "", OpResult::Ok);
+        r.timestamp = format!("2026-12-03T10:00:{end}Z");
+        r.duration_ns = ms * 1_000_000;
+        r
+    }
+
     #[test]
     fn overlapping_commands_become_one_concurrent_step() {
-        let at = |end: &str, ms: u64, actor: &str| {
-            let mut r = rec("sync", actor, &["sync"], "", OpResult::Ok);
-            r.timestamp = format!("2026-12-03T10:00:{end}Z");
-            r.duration_ns = ms * 1_000_000;
-            r
-        };
+        let at = |end, ms, actor| timed(&["sync"], actor, end, ms);
         // Three syncs running at once, then one after them.
         let h = vec![
             at("01.000", 500, "alice"),
@@ -323,12 +326,7 @@ mod tests {
 
     #[test]
     fn overlapping_local_commands_of_different_actors_stay_steps() {
-        let at = |end: &str, ms: u64, actor: &str| {
-            let mut r = rec("create", actor, &["create", "t"], "", OpResult::Ok);
-            r.timestamp = format!("2026-12-03T10:00:{end}Z");
-            r.duration_ns = ms * 1_000_000;
-            r
-        };
+        let at = |end, ms, actor| timed(&["create", "t"], actor, end, ms);
         // Two parallel lanes: alice's and bob's commands overlap but commute.
         let h = vec![
             at("01.000", 500, "alice"),
