@@ -412,7 +412,7 @@ impl Run<'_, '_> {
             let round = self.draw_round();
             if round == Round::Single {
                 let a = super::selection::select_actor(n_actors, &mut engine.pick);
-                queues[a].push_back(LaneItem::Action);
+                queues[a].push_back(LaneItem::Single);
                 planned += 1;
                 continue;
             }

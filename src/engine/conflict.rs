@@ -39,7 +39,10 @@ fn counted(r: &ActionResult) -> u64 {
 /// and run on that actor's alone: in turn, or in its parallel lane (see `lanes`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum LaneItem {
-    /// A table action drawn when it runs (maybe followed by its undo, see `chaos`).
+    /// The loop's single action: a table action drawn when it runs, maybe followed by its
+    /// undo (see `chaos`).
+    Single,
+    /// A table action drawn when it runs (a round that found nothing to share).
     Action,
     /// A table action steered onto `id`: `Some` names it, `None` draws it when it runs.
     Focused {
@@ -100,7 +103,7 @@ impl ChaosEngine<'_> {
         item: &LaneItem,
     ) -> Result<Vec<ActionResult>, EngineError> {
         Ok(match item {
-            LaneItem::Action => vec![self.run_action_as(a)?],
+            LaneItem::Single | LaneItem::Action => vec![self.run_action_as(a)?],
             LaneItem::Focused { action, id } => {
                 vec![self.focused(id, |e| match action {
                     Some(name) => e.run_named(a, name),

@@ -72,8 +72,17 @@ struct LaneEnd {
     spans: Vec<(Instant, Instant)>,
     history: Arc<OperationHistory>,
     results: Vec<ActionResult>,
-    deferred: Option<(usize, String)>,
+    deferred: Option<Deferred>,
     error: Option<EngineError>,
+}
+
+/// An approval a lane handed over: by `actor`'s lane, of issue `id`; `single` when it was
+/// a loop's single action (which an undo may follow).
+#[derive(Debug, Clone)]
+struct Deferred {
+    actor: usize,
+    id: String,
+    single: bool,
 }
 
 /// What every lane reads and nobody writes.
@@ -103,14 +112,16 @@ impl<'d> ChaosEngine<'d> {
             let ends = self.segment(&mut queues, undo);
             let mut first_error = None;
             let mut deferred = Vec::new();
+            let mut undid = Vec::new();
             for end in ends {
                 let a = end.state.actor;
-                // An undo may take back an action of an earlier segment, whose intent the
-                // lane never held: withdraw it here, with every intent at home.
-                let undid = end
+                if end
                     .results
                     .iter()
-                    .any(|r| r.action == "undo" && r.outcome.is_ok());
+                    .any(|r| r.action == "undo" && r.outcome.is_ok())
+                {
+                    undid.push(a);
+                }
                 results.extend(end.results.iter().cloned());
                 deferred.extend(end.deferred.clone());
                 if first_error.is_none() {
@@ -126,21 +137,43 @@ impl<'d> ChaosEngine<'d> {
                 for rec in end.history.records() {
                     self.history.record(rec);
                 }
-                if undid {
-                    self.withdraw_undone_intents(a)?;
-                }
+            }
+            // Every lane is home now. An undo may have taken back an action of an earlier
+            // segment, whose intent its lane never held: withdraw those here.
+            for a in undid {
+                self.withdraw_undone_intents(a)?;
             }
             if let Some(e) = first_error {
                 return Err(e);
             }
-            for (a, id) in deferred {
-                let r = approve_handover(self, a, &id)?;
-                self.stats.record(&r);
-                self.check_prediction(a, &r)?;
-                results.push(r);
+            for d in deferred {
+                self.hand_over(d, undo, &mut results)?;
             }
         }
         Ok(results)
+    }
+
+    /// Runs a deferred approval as the actor it is handed to, counted like any action, and
+    /// (like a single action) maybe followed by that actor's undo, drawn from the lane.
+    fn hand_over(
+        &mut self,
+        d: Deferred,
+        undo: UndoFollows,
+        results: &mut Vec<ActionResult>,
+    ) -> Result<(), EngineError> {
+        let r = approve_handover(self, d.actor, &d.id)?;
+        self.stats.record(&r);
+        self.check_prediction(d.actor, &r)?;
+        let streams = self.lane_streams[d.actor]
+            .as_mut()
+            .expect("every lane is home at the join");
+        let follow = d.single && undo(&r, &mut streams.pick);
+        let approver = r.actor.clone();
+        results.push(r);
+        if follow {
+            results.push(self.run_named_as(&approver, "undo")?);
+        }
+        Ok(())
     }
 
     /// One parallel segment: every lane with work runs until it is done or defers.
@@ -249,7 +282,10 @@ fn run_lane(shared: &Shared<'_>, mut st: LaneState, undo: UndoFollows) -> LaneEn
     e.stale[a] = st.stale;
     e.dbs.borrow_mut()[a] = st.db.take().map(Rc::new);
     let mut results = Vec::new();
-    let error = lane_parts(&mut e, a, &mut st.queue, &mut results, undo).err();
+    let (single, error) = match lane_parts(&mut e, a, &mut st.queue, &mut results, undo) {
+        Ok(single) => (single, None),
+        Err(err) => (false, Some(err)),
+    };
     st.model = std::mem::take(&mut e.models[a]);
     st.streams = LaneStreams {
         pick: e.pick.clone(),
@@ -265,7 +301,10 @@ fn run_lane(shared: &Shared<'_>, mut st: LaneState, undo: UndoFollows) -> LaneEn
         profile: e.profile,
         intents: std::mem::take(&mut e.intents),
         spans: std::mem::take(&mut e.td_spans),
-        deferred: e.deferred.take(),
+        deferred: e
+            .deferred
+            .take()
+            .map(|(actor, id)| Deferred { actor, id, single }),
         history,
         results,
         error,
@@ -273,27 +312,29 @@ fn run_lane(shared: &Shared<'_>, mut st: LaneState, undo: UndoFollows) -> LaneEn
     }
 }
 
-/// Runs `a`'s parts in order (a table action maybe followed by its undo) until none is
-/// left, a handover defers, or an error stops the lane.
+/// Runs `a`'s parts in order (a single action maybe followed by its undo) until none is
+/// left, a handover defers, or an error stops the lane. Returns whether a deferred
+/// handover came from a single action.
 fn lane_parts(
     e: &mut ChaosEngine<'_>,
     a: usize,
     queue: &mut VecDeque<LaneItem>,
     results: &mut Vec<ActionResult>,
     undo: UndoFollows,
-) -> Result<(), EngineError> {
+) -> Result<bool, EngineError> {
     while let Some(item) = queue.pop_front() {
+        let single = item == LaneItem::Single;
         let done = e.run_item(a, &item)?;
         if e.deferred.is_some() {
-            return Ok(());
+            return Ok(single);
         }
-        let follow = item == LaneItem::Action && done.first().is_some_and(|r| undo(r, &mut e.pick));
+        let follow = single && done.first().is_some_and(|r| undo(r, &mut e.pick));
         results.extend(done);
         if follow {
             results.push(e.run_named(a, "undo")?);
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 /// How much longer the spans add up to than the time any of them covers.

@@ -1,6 +1,9 @@
 //! Where a chaos run's wall time goes: td processes run for actions, td syncs, model
 //! refreshes, database reads (refusal confirmation, prediction checks) and the observers
 //! called after syncs. Whatever is left of the wall time is the loop's own bookkeeping.
+//! Parallel lanes count each td process once in its own lane and the overlap between lanes
+//! once (`td_overlap`); their refreshes and reads are summed over the lanes, so with lanes
+//! "the rest" is a floor.
 
 use std::time::{Duration, Instant};
 

@@ -51,9 +51,10 @@ impl<'d> ChaosEngine<'d> {
     }
 
     fn reread(&mut self, idx: usize) -> Result<(), EngineError> {
-        // Creator mapping needs every actor's sessions; learn the ones still unknown.
+        // Creator mapping needs every actor's sessions; learn the ones still unknown (not
+        // from a lane: the other actors' databases belong to their own lanes).
         for other in 0..self.actors.len() {
-            if other != idx && self.sessions[other].is_empty() {
+            if other != idx && self.sessions[other].is_empty() && self.lane.is_none() {
                 self.load_sessions(other)?;
             }
         }

@@ -77,34 +77,35 @@ fn three_actors_replay_too() {
 
 #[test]
 fn a_plausible_td_yields_no_unexpected_failures_and_wide_coverage() {
-    let d = FakeDriver::new(2);
     // cascade_review (weight 2, needs an in-progress parent and child) and the work-session
-    // actions after ws_start are rare enough that some seeds miss one in 1,500 actions
-    // (4 of the seeds 1-12 with parallel lanes); this one does not.
-    let o = run(&d, &config(2, 1500));
-    let stats = o.engine.stats();
-    assert_eq!(stats.unexpected, 0, "{:#?}", stats.unexpected_results);
-    assert!(o.actions_done >= 1500);
-    let executed = actions_with_ok(stats);
-    assert_eq!(
-        executed,
-        44,
-        "some actions never ran:\n{}",
-        o.engine.summary()
-    );
-    assert!(stats.field_collisions > 0 && stats.delete_mutate > 0 && stats.bursts > 0);
-    assert!(
-        stats.expected > 0,
-        "unposition and empty log messages are refused"
-    );
-}
-
-/// Actions that ran td and were not refused by an unexpected failure.
-fn actions_with_ok(stats: &Stats) -> usize {
-    stats
-        .seen_actions()
-        .filter(|(_, s)| s.ok + s.expected > 0)
-        .count()
+    // actions after ws_start are rare: cascade_review ran 20 times in 16 seeds of 1,500
+    // actions (18 one action at a time), none in a third of them. Coverage is asked of two
+    // seeds together.
+    let mut ran = std::collections::BTreeSet::new();
+    for seed in [4, 5] {
+        let d = FakeDriver::new(2);
+        let o = run(&d, &config(seed, 1500));
+        let stats = o.engine.stats();
+        assert_eq!(stats.unexpected, 0, "{:#?}", stats.unexpected_results);
+        assert!(o.actions_done >= 1500);
+        assert!(stats.field_collisions > 0 && stats.delete_mutate > 0 && stats.bursts > 0);
+        assert!(
+            stats.expected > 0,
+            "unposition and empty log messages are refused"
+        );
+        ran.extend(
+            stats
+                .seen_actions()
+                .filter(|(_, s)| s.ok + s.expected > 0)
+                .map(|(name, _)| name),
+        );
+    }
+    let missing: Vec<&str> = actions::ACTIONS
+        .iter()
+        .map(|a| a.name)
+        .filter(|n| !ran.contains(n))
+        .collect();
+    assert!(missing.is_empty(), "never ran in either seed: {missing:?}");
 }
 
 #[test]

@@ -371,8 +371,11 @@ impl Harness {
         for (k, v) in self.td_env.iter().chain(extra) {
             cmd.env(k, v);
         }
-        if let Some(seed) = self.ids.next(actor) {
-            cmd.env(td_core::ids::ID_SEED_ENV, seed.to_string());
+        let seeded = extra.iter().any(|(k, _)| k == td_core::ids::ID_SEED_ENV);
+        if !seeded {
+            if let Some(seed) = self.ids.next(actor) {
+                cmd.env(td_core::ids::ID_SEED_ENV, seed.to_string());
+            }
         }
         let skew = self
             .faults
@@ -419,13 +422,29 @@ impl IdSeeds {
         }
     }
 
+    /// The seed of `device`'s next invocation (a fresh one: its count goes up).
     fn next(&self, device: &str) -> Option<u64> {
-        let seed = self.seed?;
+        self.seed?;
         let mut runs = self.runs.lock().unwrap_or_else(|e| e.into_inner());
         let n = runs.entry(device.to_string()).or_insert(0);
         *n += 1;
-        let device_seed = crate::engine::seeds::stream_for(seed, Purpose::Ids, device).next_u64();
-        Some(crate::engine::seeds::splitmix64(device_seed ^ *n))
+        self.of(device, *n)
+    }
+
+    /// The seed `device`'s last invocation got (a retry of it reuses it).
+    fn last(&self, device: &str) -> Option<u64> {
+        let n = *self
+            .runs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(device)?;
+        self.of(device, n)
+    }
+
+    fn of(&self, device: &str, n: u64) -> Option<u64> {
+        let device_seed =
+            crate::engine::seeds::stream_for(self.seed?, Purpose::Ids, device).next_u64();
+        Some(crate::engine::seeds::splitmix64(device_seed ^ n))
     }
 }
 
@@ -464,7 +483,16 @@ impl Driver for Harness {
 
     fn sync(&self, actor: &str) -> Result<TdOutput, DriverError> {
         let mut wait = Duration::from_millis(500);
-        let mut out = self.run_td(actor, &["sync".to_string()])?;
+        let sync = ["sync".to_string()];
+        let mut out = self.run_td(actor, &sync)?;
+        // A retry is the same sync again: it reuses the first run's id seed, so how often
+        // the rate limit (a wall-clock window) answered does not shift later ids.
+        let again: Vec<(String, String)> = self
+            .ids
+            .last(actor)
+            .map(|seed| (td_core::ids::ID_SEED_ENV.to_string(), seed.to_string()))
+            .into_iter()
+            .collect();
         for _ in 0..4 {
             if out.ok() || !is_rate_limited(&out.output) {
                 break;
@@ -472,7 +500,7 @@ impl Driver for Harness {
             // Rate windows are a minute long: back off as the server asks.
             std::thread::sleep(wait);
             wait *= 2;
-            out = self.run_td(actor, &["sync".to_string()])?;
+            out = self.run_td_env(actor, &sync, &again)?;
         }
         Ok(out)
     }
@@ -553,5 +581,11 @@ mod tests {
         assert_ne!(a.next("bob"), IdSeeds::new(Some(7)).next("alice"));
         assert_ne!(IdSeeds::new(Some(8)).next("alice"), alice[0]);
         assert_eq!(IdSeeds::new(None).next("alice"), None);
+        // A retry reuses the last seed and does not move the count.
+        let c = IdSeeds::new(Some(7));
+        let first = c.next("alice");
+        assert_eq!(c.last("alice"), first);
+        assert_eq!(c.next("alice"), alice[1]);
+        assert_eq!(IdSeeds::new(Some(7)).last("alice"), None);
     }
 }

@@ -109,8 +109,16 @@ fn overlapping<'r>(records: &[&'r OperationRecord]) -> Vec<Vec<&'r OperationReco
 
 /// Whether running `r` at once with `group` can end differently from running them in turn.
 fn order_matters(group: &[&OperationRecord], r: &OperationRecord) -> bool {
-    let is_sync = |x: &OperationRecord| x.action.starts_with("sync");
-    is_sync(r) || group.iter().any(|g| is_sync(g) || g.actor == r.actor)
+    talks_to_server(r)
+        || group
+            .iter()
+            .any(|g| talks_to_server(g) || g.actor == r.actor)
+}
+
+/// td verbs that reach the server (everything else touches only the actor's database).
+fn talks_to_server(r: &OperationRecord) -> bool {
+    let verb = r.args.as_ref().and_then(|a| a.first()).map(String::as_str);
+    r.action.starts_with("sync") || matches!(verb, Some("sync" | "sync-project" | "sp" | "auth"))
 }
 
 /// `ok` for operations that succeeded, `any` for the rest (an expected refusal, or an
@@ -339,6 +347,12 @@ mod tests {
             .steps
             .iter()
             .all(|s| matches!(s.action, StepAction::Td { .. })));
+        // A server verb of another actor still groups.
+        let h = vec![
+            at("01.000", 500, "alice"),
+            timed(&["auth", "status"], "bob", "01.100", 600),
+        ];
+        assert_eq!(translate(&h).steps.len(), 1);
         // One actor twice at once is still a concurrent step.
         let h = vec![at("01.000", 500, "alice"), at("01.100", 600, "alice")];
         let t = translate(&h);
